@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Shared helpers for the local stack scripts (sourced, not executed).
+# Every server runs on 127.0.0.1 from registry downloads; state lives under $RSC_STATE
+# (ignored by git): cache/ (downloads, kept by `make reset`), data/, logs/, run/ (pid files).
+set -euo pipefail
+
+RSC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+RSC_STATE="${RSC_STATE:-$RSC_ROOT/.local}"
+RSC_CACHE="${RSC_CACHE:-$RSC_STATE/cache}"
+RSC_DATA="$RSC_STATE/data"
+RSC_LOGS="$RSC_STATE/logs"
+RSC_RUN="$RSC_STATE/run"
+mkdir -p "$RSC_CACHE" "$RSC_DATA" "$RSC_LOGS" "$RSC_RUN"
+
+# Ports (override by environment; documented in README.md).
+export RSC_PG_PORT="${RSC_PG_PORT:-15432}"
+export RSC_KAFKA_PORT="${RSC_KAFKA_PORT:-19092}"
+export RSC_KAFKA_CONTROLLER_PORT="${RSC_KAFKA_CONTROLLER_PORT:-19093}"
+export RSC_TEMPORAL_PORT="${RSC_TEMPORAL_PORT:-17233}"
+export RSC_TEMPORAL_UI_PORT="${RSC_TEMPORAL_UI_PORT:-18233}"
+export RSC_KEYCLOAK_PORT="${RSC_KEYCLOAK_PORT:-18080}"
+export RSC_KEYCLOAK_MGMT_PORT="${RSC_KEYCLOAK_MGMT_PORT:-19000}"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
+
+# pid file helpers: a server is "running" when its pid file names a live process.
+pid_of() { local f="$RSC_RUN/$1.pid"; [[ -f $f ]] && cat "$f" || true; }
+is_running() { local p; p="$(pid_of "$1")"; [[ -n $p ]] && kill -0 "$p" 2>/dev/null; }
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+require_free_port() {
+  # $1 port, $2 what needs it; fails with a message naming the cause.
+  if port_in_use "$1"; then
+    die "port $1 (needed by $2) is already in use by another process; free it or set the port variable (see README 'Ports')"
+  fi
+}
+
+# wait_for NAME TIMEOUT_SECONDS COMMAND...: polls COMMAND once a second; on timeout
+# prints the tail of the server's log and fails.
+wait_for() {
+  local name=$1 timeout=$2; shift 2
+  local start=$SECONDS
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS - start >= timeout )); then
+      log "$name not healthy after ${timeout}s; last lines of $RSC_LOGS/$name.log:"
+      tail -n 30 "$RSC_LOGS/$name.log" >&2 || true
+      die "$name did not become healthy within ${timeout}s"
+    fi
+    if [[ -n ${WAIT_PID:-} ]] && ! kill -0 "$WAIT_PID" 2>/dev/null; then
+      log "$name exited during start-up; last lines of $RSC_LOGS/$name.log:"
+      tail -n 30 "$RSC_LOGS/$name.log" >&2 || true
+      die "$name exited during start-up"
+    fi
+    sleep 1
+  done
+}
+
+# start_bg NAME COMMAND...: runs COMMAND detached, logs to logs/NAME.log, records its pid.
+start_bg() {
+  local name=$1; shift
+  setsid nohup "$@" >>"$RSC_LOGS/$name.log" 2>&1 < /dev/null &
+  echo $! >"$RSC_RUN/$name.pid"
+  WAIT_PID=$!
+}
+
+# stop_bg NAME: TERM the process group, wait up to 30 s, then KILL.
+stop_bg() {
+  local name=$1 p
+  p="$(pid_of "$name")"
+  if [[ -n $p ]] && kill -0 "$p" 2>/dev/null; then
+    kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 1; done
+    kill -KILL -- "-$p" 2>/dev/null || true
+    log "$name stopped"
+  fi
+  rm -f "$RSC_RUN/$name.pid"
+}
+
+status_line() { # NAME URL-or-port description
+  if is_running "$1"; then printf '  %-22s running (pid %s)  %s\n' "$1" "$(pid_of "$1")" "$2"
+  else printf '  %-22s stopped              %s\n' "$1" "$2"; fi
+}
+
+need_cmd() { command -v "$1" >/dev/null 2>&1 || die "$1 not found: $2"; }
+
+temurin_home() {
+  local d
+  d="$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)"
+  [[ -n $d ]] || die "Temurin 25 JDK not found under /usr/lib/jvm (run 'make bootstrap' or install temurin-25-jdk)"
+  echo "$d"
+}
