@@ -1,0 +1,1 @@
+"""Research Security Casework: what every service shares, written once."""

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Local Keycloak (identity provider of RSC) on 127.0.0.1, from Maven Central, no Docker.
+#
+#   deploy/local/keycloak.sh install|start|stop|status|health|reset
+#
+# - install: Keycloak $KC_VERSION (org.keycloak:keycloak-quarkus-dist, tar.gz) via Maven (~/.m2 is the
+#   download cache), extracted once to $RSC_CACHE/keycloak-$KC_VERSION, which is never written to after.
+# - start:   start-dev on http://127.0.0.1:$RSC_KEYCLOAK_PORT (management/health on $RSC_KEYCLOAK_MGMT_PORT),
+#   imports realm `rsc` from deploy/local/keycloak/*.json, waits (bounded) for /health/ready.
+#   Bootstrap admin of the master realm: $RSC_KEYCLOAK_ADMIN_USER / $RSC_KEYCLOAK_ADMIN_PASSWORD
+#   (default admin/admin). Issuer: http://127.0.0.1:$RSC_KEYCLOAK_PORT/realms/rsc.
+# - stop, status, health (exit 0 when ready, 1 otherwise), reset (stop + wipe $RSC_DATA/keycloak).
+#
+# Where the state lives, and why the distribution is copied:
+#   Keycloak derives *all* of its writable paths from its home directory: the dev-file H2 database
+#   ($HOME/data/h2), the --import-realm folder ($HOME/data/import), temp files ($HOME/data/tmp) and the
+#   re-augmented Quarkus build (lib/quarkus/, rewritten by start-dev/build whenever build options change).
+#   kc.sh fixes kc.home.dir to the directory of the script, the data dir is hard-wired to "$HOME/data",
+#   and the only relocation knob (the hidden kc.db-url-path) moves the H2 file but not import/, tmp/ or
+#   lib/quarkus. So each data dir gets its own copy of the distribution: $RSC_DATA/keycloak/server
+#   (~190 MB, copied in a second or two). The cache stays pristine, `reset` wipes everything by
+#   deleting $RSC_DATA/keycloak, and the next start makes a fresh copy.
+#
+# Build step: start-dev re-augments only when the build-time options differ from the ones recorded in
+# lib/quarkus by the previous run; the first start in a fresh copy augments (and exits with 10, kc.sh
+# relaunches), later starts with the same options skip it. A separate `kc.sh build` therefore gains
+# nothing for start-dev (see the measurements in the comment above kc_start).
+source "$(dirname "$0")/lib.sh"
+
+KC_VERSION="${RSC_KEYCLOAK_VERSION:-26.7.3}"
+KC_DIST="$RSC_CACHE/keycloak-$KC_VERSION"
+KC_STATE="$RSC_DATA/keycloak"
+KC_HOME="$KC_STATE/server"
+KC_REALM_DIR="$RSC_ROOT/deploy/local/keycloak"
+KC_NAME=keycloak
+KC_START_TIMEOUT="${RSC_KEYCLOAK_START_TIMEOUT:-180}"
+KC_ADMIN_USER="${RSC_KEYCLOAK_ADMIN_USER:-admin}"
+KC_ADMIN_PASSWORD="${RSC_KEYCLOAK_ADMIN_PASSWORD:-admin}"
+KC_HEAP="${RSC_KEYCLOAK_HEAP:--Xms64m -Xmx512m}"
+KC_URL="http://127.0.0.1:$RSC_KEYCLOAK_PORT"
+KC_READY_URL="http://127.0.0.1:$RSC_KEYCLOAK_MGMT_PORT/health/ready"
+
+kc_ready() { curl -fsS --max-time 3 "$KC_READY_URL" >/dev/null 2>&1; }
+
+kc_install() {
+  local java_home
+  java_home="$(temurin_home)"
+  [[ -x $java_home/bin/java ]] || die "Temurin 25 at $java_home has no bin/java (reinstall temurin-25-jdk)"
+  if [[ -x $KC_DIST/bin/kc.sh ]]; then
+    log "keycloak $KC_VERSION already installed at $KC_DIST"
+    return 0
+  fi
+  need_cmd mvn "Maven is needed to download Keycloak from Maven Central (apt-get install maven)"
+  need_cmd tar "tar is needed to unpack Keycloak"
+  local tmp artifact="org.keycloak:keycloak-quarkus-dist:$KC_VERSION:tar.gz"
+  tmp="$(mktemp -d "$RSC_CACHE/.keycloak-install.XXXXXX")"
+  log "downloading $artifact with Maven (cached in ~/.m2)"
+  # Run from the temporary dir so that no pom.xml in the caller's directory is picked up.
+  if ! (cd "$tmp" && mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+          -Dartifact="$artifact" -DoutputDirectory="$tmp/dl") >"$tmp/mvn.log" 2>&1; then
+    tail -n 20 "$tmp/mvn.log" >&2 || true
+    rm -rf "$tmp"
+    die "download of $artifact from Maven Central failed (see Maven output above)"
+  fi
+  local tgz="$tmp/dl/keycloak-quarkus-dist-$KC_VERSION.tar.gz"
+  [[ -s $tgz ]] || { rm -rf "$tmp"; die "Maven reported success but $tgz is missing"; }
+  tar -xzf "$tgz" -C "$tmp" || { rm -rf "$tmp"; die "could not unpack $tgz"; }
+  [[ -x $tmp/keycloak-$KC_VERSION/bin/kc.sh ]] || { rm -rf "$tmp"; die "unexpected archive layout: no keycloak-$KC_VERSION/bin/kc.sh"; }
+  # Move into place only when complete, so a half-unpacked tree is never taken as installed.
+  mv "$tmp/keycloak-$KC_VERSION" "$KC_DIST"
+  rm -rf "$tmp"   # the tarball itself stays in ~/.m2
+  log "keycloak $KC_VERSION installed at $KC_DIST"
+}
+
+# Per-data-dir copy of the distribution (see header) plus the realm files to import.
+kc_prepare_home() {
+  if [[ ! -x $KC_HOME/bin/kc.sh || "$(cat "$KC_HOME/version.txt" 2>/dev/null)" != "$(cat "$KC_DIST/version.txt")" ]]; then
+    if [[ -d $KC_HOME/data/h2 ]]; then
+      die "$KC_HOME holds data of another Keycloak version; run '$0 reset' to start from scratch"
+    fi
+    log "copying the Keycloak distribution to $KC_HOME"
+    rm -rf "$KC_HOME" "$KC_HOME.tmp"
+    mkdir -p "$KC_STATE"
+    cp -a "$KC_DIST" "$KC_HOME.tmp"
+    mv "$KC_HOME.tmp" "$KC_HOME"
+  fi
+  mkdir -p "$KC_HOME/data/import"
+  local f base
+  shopt -s nullglob
+  for f in "$KC_REALM_DIR"/*.json; do
+    base="$(basename "$f")"
+    # --import-realm skips realms that already exist, so an edited realm file only takes effect
+    # after a reset; say so instead of silently running the old realm.
+    if [[ -d $KC_HOME/data/h2 && -f $KC_HOME/data/import/$base ]] && ! cmp -s "$f" "$KC_HOME/data/import/$base"; then
+      log "WARNING: $base changed since it was imported; the existing realm is kept (run '$0 reset' to re-import)"
+    fi
+    cp "$f" "$KC_HOME/data/import/$base"
+  done
+  shopt -u nullglob
+}
+
+# Measured on the 2-core machine (Temurin 25, Keycloak 26.7.3): see the report in the commit message
+# / README; cold start (fresh copy + augmentation + schema + realm import) vs warm start (same data dir).
+kc_start() {
+  need_cmd curl "curl is needed for the health check"
+  if is_running "$KC_NAME"; then
+    if kc_ready; then
+      log "keycloak already running (pid $(pid_of "$KC_NAME")) and ready at $KC_URL"
+      return 0
+    fi
+    log "keycloak running (pid $(pid_of "$KC_NAME")) but not ready yet; waiting"
+    WAIT_PID="$(pid_of "$KC_NAME")"
+    wait_for "$KC_NAME" "$KC_START_TIMEOUT" kc_ready
+    log "keycloak ready at $KC_URL"
+    return 0
+  fi
+  rm -f "$RSC_RUN/$KC_NAME.pid"
+  kc_install
+  require_free_port "$RSC_KEYCLOAK_PORT" "keycloak (RSC_KEYCLOAK_PORT)"
+  require_free_port "$RSC_KEYCLOAK_MGMT_PORT" "keycloak management/health (RSC_KEYCLOAK_MGMT_PORT)"
+  kc_prepare_home
+  local java_home t0=$SECONDS
+  java_home="$(temurin_home)"
+  log "starting keycloak $KC_VERSION (log: $RSC_LOGS/$KC_NAME.log)"
+  printf '\n===== %s keycloak start =====\n' "$(date -Is)" >>"$RSC_LOGS/$KC_NAME.log"
+  start_bg "$KC_NAME" env \
+    JAVA_HOME="$java_home" JAVA="$java_home/bin/java" \
+    JAVA_OPTS_KC_HEAP="$KC_HEAP" \
+    KC_BOOTSTRAP_ADMIN_USERNAME="$KC_ADMIN_USER" KC_BOOTSTRAP_ADMIN_PASSWORD="$KC_ADMIN_PASSWORD" \
+    "$KC_HOME/bin/kc.sh" start-dev \
+      --http-host=127.0.0.1 \
+      --http-port="$RSC_KEYCLOAK_PORT" \
+      --http-management-port="$RSC_KEYCLOAK_MGMT_PORT" \
+      --health-enabled=true \
+      --hostname="$KC_URL" \
+      --import-realm
+  wait_for "$KC_NAME" "$KC_START_TIMEOUT" kc_ready
+  log "keycloak ready at $KC_URL after $((SECONDS - t0)) s (admin console $KC_URL/admin, realm rsc)"
+}
+
+kc_stop() {
+  if is_running "$KC_NAME"; then
+    stop_bg "$KC_NAME"
+  else
+    rm -f "$RSC_RUN/$KC_NAME.pid"
+    log "keycloak not running"
+  fi
+}
+
+kc_status() {
+  status_line "$KC_NAME" "$KC_URL (realm rsc; health $KC_READY_URL)"
+  if is_running "$KC_NAME"; then
+    if kc_ready; then echo "  keycloak ready"; else echo "  keycloak not ready"; fi
+  fi
+}
+
+kc_health() {
+  if kc_ready; then echo "keycloak: ready ($KC_READY_URL)"; return 0; fi
+  echo "keycloak: not ready ($KC_READY_URL)"; return 1
+}
+
+kc_reset() {
+  kc_stop
+  rm -rf "$KC_STATE"
+  log "keycloak data wiped ($KC_STATE); distribution cache kept ($KC_DIST)"
+}
+
+case "${1:-}" in
+  install) kc_install ;;
+  start) kc_start ;;
+  stop) kc_stop ;;
+  status) kc_status ;;
+  health) kc_health ;;
+  reset) kc_reset ;;
+  *) echo "usage: $0 install|start|stop|status|health|reset" >&2; exit 2 ;;
+esac

@@ -1,0 +1,25 @@
+from rsc_common.events import types as _types  # noqa: F401  (registers the payloads)
+from rsc_common.events.catalog import parse_data, register, registered
+from rsc_common.events.consumer import ConsumerConfig, EventConsumer, Handler, TransientError
+from rsc_common.events.envelope import EventData, EventEnvelope
+from rsc_common.events.models import OutboxEvent, ProcessedEvent
+from rsc_common.events.outbox import add_event
+from rsc_common.events.producer import make_producer
+from rsc_common.events.relay import OutboxRelay
+
+__all__ = [
+    "ConsumerConfig",
+    "EventConsumer",
+    "EventData",
+    "EventEnvelope",
+    "Handler",
+    "OutboxEvent",
+    "OutboxRelay",
+    "ProcessedEvent",
+    "TransientError",
+    "add_event",
+    "make_producer",
+    "parse_data",
+    "register",
+    "registered",
+]

@@ -1,0 +1,101 @@
+"""The worker process of a service: outbox relay, Kafka consumers and Temporal worker together.
+
+Relay and consumers are blocking kafka-python loops, so each runs in its own thread; the Temporal
+worker runs on the asyncio loop. SIGTERM/SIGINT stop everything gracefully (Kubernetes sends
+SIGTERM): consumers finish the record in hand, the Temporal worker drains its tasks.
+Every part is stateless; run as many replicas as needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from rsc_common.db import ensure_schema_at_head
+from rsc_common.events import ConsumerConfig, EventConsumer, Handler, OutboxRelay, make_producer
+from rsc_common.settings import ServiceSettings
+from rsc_common.temporal import connect
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ConsumerSpec:
+    group_id: str
+    topics: list[str]
+    handlers: dict[str, Handler]
+
+
+@dataclass
+class WorkerSpec:
+    relay: bool = True
+    consumers: list[ConsumerSpec] = field(default_factory=list)
+    # Builds the Temporal worker from a connected client; None when the service has no workflows.
+    temporal_worker: Callable[[Client], Worker] | None = None
+
+
+def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migrations_dir) -> None:  # noqa: ANN001
+    ensure_schema_at_head(engine, migrations_dir)
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    kafka = settings.kafka
+    if spec.relay:
+        relay = OutboxRelay(
+            engine,
+            make_producer(kafka.bootstrap_servers, f"{settings.service_name}-relay"),
+            batch_size=settings.outbox.batch_size,
+            poll_interval=settings.outbox.poll_interval_seconds,
+        )
+        threads.append(threading.Thread(target=relay.run, args=(stop,), name="outbox-relay", daemon=True))
+    if spec.consumers:
+        dlt_producer = make_producer(kafka.bootstrap_servers, f"{settings.service_name}-dlt")
+        for c in spec.consumers:
+            consumer = EventConsumer(
+                ConsumerConfig(
+                    group_id=c.group_id,
+                    topics=c.topics,
+                    bootstrap_servers=kafka.bootstrap_servers,
+                    client_id=f"{settings.service_name}-{c.group_id}",
+                ),
+                engine,
+                c.handlers,
+                dlt_producer,
+            )
+            threads.append(threading.Thread(target=consumer.run, args=(stop,), name=c.group_id, daemon=True))
+    for thread in threads:
+        thread.start()
+    try:
+        asyncio.run(_run_temporal(settings, spec, stop))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        log.info("worker stopped")
+
+
+async def _run_temporal(settings: ServiceSettings, spec: WorkerSpec, stop: threading.Event) -> None:
+    loop = asyncio.get_running_loop()
+    stopped = asyncio.Event()
+
+    def request_stop() -> None:
+        stop.set()
+        stopped.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, request_stop)
+    if spec.temporal_worker is None:
+        await stopped.wait()
+        return
+    client = await connect(settings.temporal)
+    worker = spec.temporal_worker(client)
+    async with worker:
+        log.info("temporal worker polling %s", worker.task_queue)
+        await stopped.wait()

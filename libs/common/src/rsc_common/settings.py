@@ -1,0 +1,84 @@
+"""Service settings: one env prefix per service, validated when the process starts.
+
+Each service subclasses `ServiceSettings` and sets its own prefix, e.g.::
+
+    class IntakeSettings(ServiceSettings):
+        model_config = service_settings_config("RSC_INTAKE_")
+
+Nested blocks use a double underscore: ``RSC_INTAKE_AUTH__CLIENT_SECRET``.
+Defaults point at the local stack started by ``make up``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rsc_common.auth.settings import AuthSettings
+
+
+class TelemetryExporter(StrEnum):
+    none = "none"
+    console = "console"
+    otlp = "otlp"
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:19092"
+    client_id_prefix: str = "rsc"
+    # Default partition count for project topics: the unit of consumer parallelism.
+    partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+
+
+class TemporalSettings(BaseModel):
+    address: str = "127.0.0.1:17233"
+    namespace: str = "default"
+    task_queue: str = ""
+
+
+class TelemetrySettings(BaseModel):
+    exporter: TelemetryExporter = TelemetryExporter.none
+    otlp_endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    log_level: str = "INFO"
+    json_logs: bool = True
+
+
+class OutboxSettings(BaseModel):
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    poll_interval_seconds: float = Field(default=0.2, gt=0)
+
+
+def service_settings_config(env_prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=env_prefix, env_nested_delimiter="__", extra="ignore", validate_default=True)
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has. Subclasses set `service_name`, the prefix and the database."""
+
+    model_config = service_settings_config("RSC_")
+
+    service_name: str
+    database_url: str = Field(description="postgresql:// or postgresql+psycopg:// URL")
+    database_pool_size: int = Field(default=10, ge=1)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    kafka: KafkaSettings = KafkaSettings()
+    temporal: TemporalSettings = TemporalSettings()
+    auth: AuthSettings = AuthSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
+    outbox: OutboxSettings = OutboxSettings()
+    # Which dependencies /readyz checks (notifications, for example, needs no Temporal).
+    uses_temporal: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg3_driver(cls, value: str) -> str:
+        # SQLAlchemy picks psycopg2 for plain postgresql://; we ship psycopg 3.
+        if value.startswith("postgresql://"):
+            return value.replace("postgresql://", "postgresql+psycopg://", 1)
+        if not value.startswith("postgresql+psycopg://"):
+            raise ValueError("must be a postgresql:// URL")
+        return value

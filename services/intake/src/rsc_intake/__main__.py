@@ -1,0 +1,3 @@
+from rsc_intake.cli import main
+
+main()

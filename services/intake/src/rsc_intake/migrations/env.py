@@ -1,0 +1,7 @@
+from sqlmodel import SQLModel
+
+import rsc_intake.calls.models
+import rsc_intake.organisations.models  # noqa: F401
+from rsc_common.db.alembic_env import run_migrations
+
+run_migrations(SQLModel.metadata)

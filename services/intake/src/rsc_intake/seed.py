@@ -1,0 +1,64 @@
+"""Demo data: a funding programme with an open call and the two applicant organisations whose
+ids match the `organisation_id` of the demo applicants in the Keycloak realm. Idempotent."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from rsc_common.db.types import utcnow
+from rsc_intake.calls import service as calls
+from rsc_intake.calls.models import Call, FundingProgramme
+from rsc_intake.calls.schemas import CallCreate, ProgrammeCreate
+from rsc_intake.organisations.models import ApplicantOrganisation, OrganisationType
+
+DEMO_ORGANISATIONS = [
+    ApplicantOrganisation(
+        id=uuid.UUID("0b5e7d2c-1a4f-4c1e-9a63-6f3b2f6d0a01"),
+        legal_name="Demo University of Applied Sciences",
+        country_code="NL",
+        organisation_type=OrganisationType.higher_education,
+        pic="999999901",
+        ror="https://ror.org/00demo001",
+    ),
+    ApplicantOrganisation(
+        id=uuid.UUID("0b5e7d2c-1a4f-4c1e-9a63-6f3b2f6d0a02"),
+        legal_name="Demo Photonics SME",
+        country_code="FR",
+        organisation_type=OrganisationType.company,
+        pic="999999902",
+    ),
+]
+DEMO_PROGRAMME = ProgrammeCreate(
+    name="Demo Research Programme",
+    funder="Demo National Research Funder",
+    description="Collaborative research grants; research security is part of every application.",
+)
+DEMO_CALL_IDENTIFIER = "DEMO-2027-RIA-01"
+
+
+def seed(_settings: object, engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        for org in DEMO_ORGANISATIONS:
+            if session.get(ApplicantOrganisation, org.id) is None:
+                session.add(org.model_copy())
+        session.commit()
+        programme = session.exec(select(FundingProgramme).where(FundingProgramme.name == DEMO_PROGRAMME.name)).first()
+        if programme is None:
+            programme = calls.create_programme(session=session, data=DEMO_PROGRAMME)
+        if session.exec(select(Call).where(Call.identifier == DEMO_CALL_IDENTIFIER)).first() is None:
+            now = utcnow().replace(microsecond=0)
+            calls.create_call(
+                session=session,
+                data=CallCreate(
+                    programme_id=programme.id,
+                    identifier=DEMO_CALL_IDENTIFIER,
+                    title="Trustworthy and secure advanced materials and photonics",
+                    opens_at=now - timedelta(days=7),
+                    closes_at=now + timedelta(days=90),
+                ),
+            )
+    print("intake demo data ready")
