@@ -54,14 +54,15 @@ jar_has() { # JAR ENTRY
 cmd_install() {
   check_java
   if [[ -f $KAFKA_JAR ]]; then log "kafka $KAFKA_VERSION already installed in $KAFKA_LIBS"; return 0; fi
+  # -U: retry artifacts whose earlier failure (e.g. no network) Maven cached in ~/.m2
   need_cmd mvn "Maven is needed once to download Kafka $KAFKA_VERSION from Maven Central (apt-get install maven)"
   log "downloading Kafka $KAFKA_VERSION jars from Maven Central (via ~/.m2) ..."
   local tmp="$KAFKA_HOME.tmp.$$" out="$RSC_LOGS/kafka-install.log"
   rm -rf "$tmp"; mkdir -p "$tmp"
-  if ! mvn -B -q -f "$KAFKA_POM" -Dkafka.version="$KAFKA_VERSION" dependency:copy-dependencies \
+  if ! mvn -B -q -U -Dstyle.color=never -f "$KAFKA_POM" -Dkafka.version="$KAFKA_VERSION" dependency:copy-dependencies \
         -DincludeScope=runtime -DoutputDirectory="$tmp/libs" >"$out" 2>&1; then
     rm -rf "$tmp"
-    die "Kafka download from Maven Central failed: $(grep -m1 'ERROR' "$out" | cut -c1-300) (full output: $out)"
+    die "Kafka download from Maven Central failed: $(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -m1 'ERROR' | cut -c1-300) (full output: $out)"
   fi
   jar_has "$tmp/libs/kafka_2.13-$KAFKA_VERSION.jar" kafka/Kafka.class \
     || { rm -rf "$tmp"; die "Kafka download from Maven Central failed: kafka/Kafka.class missing in kafka_2.13-$KAFKA_VERSION.jar"; }
@@ -143,9 +144,10 @@ cmd_start() {
     WAIT_PID="$(pid_of kafka)" wait_for kafka 90 kafka_health
     log "kafka healthy on $KAFKA_BOOTSTRAP"; return 0
   fi
+  rm -f "$RSC_RUN/kafka.pid"     # stale (crashed/failed start): never signal a recycled pid later
   cmd_install
-  require_free_port "$RSC_KAFKA_PORT" "kafka broker (RSC_KAFKA_PORT)"
-  require_free_port "$RSC_KAFKA_CONTROLLER_PORT" "kafka controller (RSC_KAFKA_CONTROLLER_PORT)"
+  require_free_port "$RSC_KAFKA_PORT" "the kafka broker, RSC_KAFKA_PORT"
+  require_free_port "$RSC_KAFKA_CONTROLLER_PORT" "the kafka controller, RSC_KAFKA_CONTROLLER_PORT"
   write_config
   format_storage
   echo "$START_MARK $(date '+%F %T') kafka $KAFKA_VERSION ----" >>"$KAFKA_LOG"

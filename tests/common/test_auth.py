@@ -158,9 +158,7 @@ def test_valid_token_yields_principal(verifier: TokenVerifier, key: JWK) -> None
 
 def test_principal_tolerates_odd_claims(verifier: TokenVerifier, key: JWK) -> None:
     principal = verifier.verify(
-        sign(
-            key, organisation_id="not-a-uuid", realm_access={"roles": ["service", 7]}, email=None, locale=None
-        )
+        sign(key, organisation_id="not-a-uuid", realm_access={"roles": ["service", 7]}, email=None, locale=None)
     )
     assert principal.organisation_id is None
     assert principal.roles == frozenset({"service"})
@@ -457,9 +455,7 @@ class FakeTokenEndpoint:
         form = dict(httpx.QueryParams(request.content.decode()))
         self.requests.append(form)
         if self.status != 200:
-            return httpx.Response(
-                self.status, json={"error": "invalid_client", "error_description": "bad secret"}
-            )
+            return httpx.Response(self.status, json={"error": "invalid_client", "error_description": "bad secret"})
         n = len(self.requests)
         return httpx.Response(200, json={"access_token": f"tok-{n}", "expires_in": self.expires_in})
 

@@ -177,7 +177,7 @@ def test_made_up_kid_401(settings: AuthSettings, client: TestClient) -> None:
 
 def test_service_token_is_a_service_principal(settings: AuthSettings, verifier: TokenVerifier) -> None:
     provider = ServiceTokenProvider(
-        settings.model_copy(update={"client_id": "rsc-intake", "client_secret": "rsc-intake-dev-secret"})
+        AuthSettings(keycloak_url=KEYCLOAK_URL, client_id="rsc-intake", client_secret="rsc-intake-dev-secret")
     )
     token = provider.token()
     assert provider.token() == token  # cached

@@ -42,7 +42,7 @@ class WorkerSpec:
     temporal_worker: Callable[[Client], Worker] | None = None
 
 
-def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migrations_dir) -> None:  # noqa: ANN001
+def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migrations_dir) -> None:
     ensure_schema_at_head(engine, migrations_dir)
     stop = threading.Event()
     threads: list[threading.Thread] = []

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from rsc_common.runtime import WorkerSpec
-from rsc_common.service import ServiceDefinition, main as run
+from rsc_common.service import ServiceDefinition
+from rsc_common.service import main as run
 from rsc_intake.app import MIGRATIONS, build_app
 from rsc_intake.seed import seed
 from rsc_intake.settings import IntakeSettings

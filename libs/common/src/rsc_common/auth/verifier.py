@@ -108,10 +108,7 @@ class TokenVerifier:
         raise AuthenticationError("unknown signing key")
 
     def _may_refresh(self) -> bool:
-        return (
-            self._last_fetch is None
-            or self._clock() - self._last_fetch >= self._settings.jwks_min_refresh_seconds
-        )
+        return self._last_fetch is None or self._clock() - self._last_fetch >= self._settings.jwks_min_refresh_seconds
 
     def _refresh(self) -> None:
         self._last_fetch = self._clock()

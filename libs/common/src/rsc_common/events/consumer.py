@@ -124,11 +124,13 @@ class EventConsumer:
             try:
                 data = parse_data(envelope)
             except Exception as exc:
-                self._dead_letter(record, f"payload does not match {envelope.type} v{envelope.schema_version}: {exc}", 1)
+                self._dead_letter(
+                    record, f"payload does not match {envelope.type} v{envelope.schema_version}: {exc}", 1
+                )
                 return True
             return self._handle_with_retries(record, envelope, data, handler, stop, span)
 
-    def _handle_with_retries(self, record, envelope, data, handler, stop, span) -> bool:  # noqa: ANN001
+    def _handle_with_retries(self, record, envelope, data, handler, stop, span) -> bool:
         attempts = 0
         delay = self.config.backoff_initial
         while True:
@@ -141,7 +143,11 @@ class EventConsumer:
                     attempts += 1
                 log.warning(
                     "handling %s %s failed (attempt %s, transient=%s): %s",
-                    envelope.type, envelope.id, attempts, transient, exc,
+                    envelope.type,
+                    envelope.id,
+                    attempts,
+                    transient,
+                    exc,
                 )
                 if not transient and attempts >= self.config.max_attempts:
                     span.set_status(Status(StatusCode.ERROR, str(exc)))
@@ -170,7 +176,8 @@ class EventConsumer:
     def _dead_letter(self, record: ConsumerRecord, error: str, attempts: int) -> None:
         topic = dead_letter_topic(record.topic)
         log.error("dead-lettering %s[%s]@%s to %s: %s", record.topic, record.partition, record.offset, topic, error)
-        headers = list(record.headers or []) + [
+        headers = [
+            *(record.headers or []),
             ("dlt.error", error[:4000].encode()),
             ("dlt.source.topic", record.topic.encode()),
             ("dlt.source.partition", str(record.partition).encode()),

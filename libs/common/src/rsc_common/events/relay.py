@@ -74,8 +74,11 @@ class OutboxRelay:
                             row.topic,
                             key=row.key.encode(),
                             value=_json_bytes(row.payload),
-                            headers=kafka_headers_from_carrier(current_trace_carrier())
-                            + [("event_type", row.event_type.encode()), ("event_id", str(row.id).encode())],
+                            headers=[
+                                *kafka_headers_from_carrier(current_trace_carrier()),
+                                ("event_type", row.event_type.encode()),
+                                ("event_id", str(row.id).encode()),
+                            ],
                         )
                     )
             self.producer.flush()
@@ -130,7 +133,6 @@ class OutboxRelay:
                 stop.wait(1.0)
             stop.wait(self.poll_interval)
         log.info("outbox relay stopped")
-
 
 
 def _json_bytes(payload: dict) -> bytes:

@@ -1,7 +1,7 @@
 """Generate the JSON Schemas of the envelope and every registered event payload into docs/events/.
 
-    uv run python -m rsc_common.events.schemas            # write
-    uv run python -m rsc_common.events.schemas --check    # exit 1 if docs/events/ is stale
+uv run python -m rsc_common.events.schemas            # write
+uv run python -m rsc_common.events.schemas --check    # exit 1 if docs/events/ is stale
 """
 
 from __future__ import annotations

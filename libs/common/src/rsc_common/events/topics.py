@@ -7,6 +7,7 @@ dead-letter twin `<topic>.dlt` where consumers park poison messages with the err
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -41,10 +42,8 @@ def ensure_topics(
         missing = [t for t in topics if t not in existing]
         if missing:
             new = [NewTopic(name=t, num_partitions=partitions, replication_factor=replication_factor) for t in missing]
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # a concurrent creator won the race
                 admin.create_topics(new, validate_only=False)
-            except TopicAlreadyExistsError:  # a concurrent creator won the race
-                pass
             log.info("created topics %s", missing)
         return missing
     finally:

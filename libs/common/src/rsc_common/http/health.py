@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 Check = Callable[[], Awaitable[None]]
 
 router = APIRouter(tags=["health"])
+CHECK_TIMEOUT_SECONDS = 3.0
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -30,12 +31,14 @@ async def readyz(request: Request) -> JSONResponse:
     results = await asyncio.gather(*(_run(check) for check in checks.values()))
     report = dict(zip(checks, results, strict=True))
     ready = all(result == "ok" for result in report.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": report}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": report}, status_code=200 if ready else 503
+    )
 
 
-async def _run(check: Check, timeout: float = 3.0) -> str:
+async def _run(check: Check) -> str:
     try:
-        await asyncio.wait_for(check(), timeout)
+        await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
         return "ok"
     except TimeoutError:
         return "timeout"

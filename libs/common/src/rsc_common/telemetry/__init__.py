@@ -1,10 +1,10 @@
 from rsc_common.telemetry.logging import configure_logging
 from rsc_common.telemetry.propagation import (
+    carrier_from_kafka_headers,
     context_from_carrier,
     current_trace_carrier,
     current_trace_id,
     kafka_headers_from_carrier,
-    carrier_from_kafka_headers,
 )
 from rsc_common.telemetry.tracing import configure_tracing, tracer
 

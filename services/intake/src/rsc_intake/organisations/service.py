@@ -12,7 +12,9 @@ from rsc_intake.organisations.models import ApplicantOrganisation
 FUNDER_ROLES = (Role.case_officer, Role.security_adviser, Role.auditor, Role.admin)
 
 
-def get_visible_organisation(*, session: Session, principal: Principal, organisation_id: uuid.UUID) -> ApplicantOrganisation:
+def get_visible_organisation(
+    *, session: Session, principal: Principal, organisation_id: uuid.UUID
+) -> ApplicantOrganisation:
     if not principal.has_any(*FUNDER_ROLES) and principal.organisation_id != organisation_id:
         # 404, not 403: an applicant learns nothing about other organisations' existence.
         raise ProblemError(404, "not-found", f"organisation {organisation_id} not found")

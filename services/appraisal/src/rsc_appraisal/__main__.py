@@ -1,0 +1,3 @@
+from rsc_appraisal.cli import main
+
+main()

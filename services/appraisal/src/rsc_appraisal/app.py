@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from rsc_appraisal.calls.views import router as calls_router
+from rsc_appraisal.settings import AppraisalSettings
+from rsc_common.http import create_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_app(settings: AppraisalSettings | None = None) -> FastAPI:
+    return create_app(
+        settings or AppraisalSettings(),
+        title="RSC Appraisal",
+        description="Research-security screening, officer review, safeguards and time-to-grant SLAs.",
+        routers=[calls_router],
+        migrations_dir=MIGRATIONS,
+    )

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from rsc_common.settings import ServiceSettings, service_settings_config
+
+
+class AppraisalSettings(ServiceSettings):
+    model_config: SettingsConfigDict = service_settings_config("RSC_APPRAISAL_")
+
+    service_name: str = "rsc-appraisal"
+    database_url: str = "postgresql://rsc:rsc@127.0.0.1:15432/rsc_appraisal"
+    http_port: int = 8102

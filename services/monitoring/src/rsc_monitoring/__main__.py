@@ -1,0 +1,3 @@
+from rsc_monitoring.cli import main
+
+main()

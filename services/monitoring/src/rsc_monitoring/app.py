@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from rsc_common.http import create_app
+from rsc_monitoring.incidents.views import router as incidents_router
+from rsc_monitoring.settings import MonitoringSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_app(settings: MonitoringSettings | None = None) -> FastAPI:
+    return create_app(
+        settings or MonitoringSettings(),
+        title="RSC Monitoring",
+        description="Post-award obligations, incidents, the tamper-evident audit log and national reporting.",
+        routers=[incidents_router],
+        migrations_dir=MIGRATIONS,
+    )

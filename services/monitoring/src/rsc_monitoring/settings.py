@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from rsc_common.settings import ServiceSettings, service_settings_config
+
+
+class MonitoringSettings(ServiceSettings):
+    model_config: SettingsConfigDict = service_settings_config("RSC_MONITORING_")
+
+    service_name: str = "rsc-monitoring"
+    database_url: str = "postgresql://rsc:rsc@127.0.0.1:15432/rsc_monitoring"
+    http_port: int = 8103

@@ -1,0 +1,3 @@
+from rsc_notifications.cli import main
+
+main()
