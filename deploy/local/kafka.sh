@@ -19,6 +19,7 @@
 #    log4j-slf4j-impl (slf4j 1.7, not -slf4j2-impl) + log4j-core, and we use a .properties config.
 #  - StorageTool has no --override, so server.properties is generated with an absolute log.dirs.
 #  - Static voters (controller.quorum.voters) => format WITHOUT --standalone.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 KAFKA_VERSION="${RSC_KAFKA_VERSION:-4.3.1}"          # passed to the pom as -Dkafka.version

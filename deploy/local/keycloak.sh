@@ -96,12 +96,14 @@ kc_prepare_home() {
   shopt -s nullglob
   for f in "$KC_REALM_DIR"/*.json; do
     base="$(basename "$f")"
-    # --import-realm skips realms that already exist, so an edited realm file only takes effect
-    # after a reset; say so instead of silently running the old realm.
-    if [[ -d $KC_HOME/data/h2 && -f $KC_HOME/data/import/$base ]] && ! cmp -s "$f" "$KC_HOME/data/import/$base"; then
-      log "WARNING: $base changed since it was imported; the existing realm is kept (run '$0 reset' to re-import)"
+    if [[ -d $KC_HOME/data/h2 && -f $KC_HOME/data/import/$base ]]; then
+      # Already imported: --import-realm skips existing realms, so an edited realm file only takes
+      # effect after a reset. data/import keeps the imported version; warn on every start until reset.
+      cmp -s "$f" "$KC_HOME/data/import/$base" ||
+        log "WARNING: $base changed since it was imported; Keycloak keeps the imported realm (run '$0 reset' to re-import)"
+    else
+      cp "$f" "$KC_HOME/data/import/$base"
     fi
-    cp "$f" "$KC_HOME/data/import/$base"
   done
   shopt -u nullglob
 }

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from opentelemetry import context as otel_context
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from rsc_common.settings import TemporalSettings
+
+T = TypeVar("T")
 
 
 async def connect(settings: TemporalSettings) -> Client:
@@ -18,3 +26,34 @@ async def connect(settings: TemporalSettings) -> Client:
         interceptors=[TracingInterceptor()],
         data_converter=pydantic_data_converter,
     )
+
+
+class TemporalBridge:
+    """Lets synchronous code (Kafka consumer handlers, sync routes) call the async Temporal client.
+
+    Owns an event loop in a daemon thread with one connected client. The caller's OpenTelemetry
+    context is carried into the loop, so a workflow started here joins the caller's trace.
+    """
+
+    def __init__(self, settings: TemporalSettings) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="temporal-bridge", daemon=True)
+        self._thread.start()
+        self.client: Client = self._submit(connect(settings), otel_context.get_current())
+
+    def _submit(self, coro: Coroutine[Any, Any, T], ctx: otel_context.Context, timeout: float = 60) -> T:
+        async def with_context() -> T:
+            token = otel_context.attach(ctx)
+            try:
+                return await coro
+            finally:
+                otel_context.detach(token)
+
+        return asyncio.run_coroutine_threadsafe(with_context(), self._loop).result(timeout)
+
+    def call(self, fn: Callable[[Client], Coroutine[Any, Any, T]], timeout: float = 60) -> T:
+        return self._submit(fn(self.client), otel_context.get_current(), timeout)
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)

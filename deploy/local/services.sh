@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The four RSC services, each as an API process (uvicorn) and a worker process (outbox relay,
+# Kafka consumers, Temporal worker), started from the workspace venv.
+#   services.sh start|stop|status|health
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SERVICES=(intake appraisal monitoring notifications)
+declare -A PORT=([intake]="${RSC_INTAKE_HTTP_PORT:-8101}" [appraisal]="${RSC_APPRAISAL_HTTP_PORT:-8102}"
+                 [monitoring]="${RSC_MONITORING_HTTP_PORT:-8103}" [notifications]="${RSC_NOTIFICATIONS_HTTP_PORT:-8104}")
+BIN="$RSC_ROOT/.venv/bin"
+
+# The services read RSC_<SERVICE>_* settings; point them at the ports of this stack.
+export_settings() {
+  local s=$1 up=${1^^}
+  export "RSC_${up}_HTTP_PORT=${PORT[$s]}"
+  export "RSC_${up}_DATABASE_URL=${RSC_PG_URL_BASE:-postgresql://rsc:rsc@127.0.0.1:$RSC_PG_PORT}/rsc_$s"
+  export "RSC_${up}_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:$RSC_KAFKA_PORT"
+  export "RSC_${up}_TEMPORAL__ADDRESS=127.0.0.1:$RSC_TEMPORAL_PORT"
+  export "RSC_${up}_AUTH__KEYCLOAK_URL=http://127.0.0.1:$RSC_KEYCLOAK_PORT"
+  export "RSC_${up}_AUTH__CLIENT_ID=rsc-$s"
+  local secret_var="RSC_${up}_AUTH__CLIENT_SECRET"
+  export "$secret_var=${!secret_var:-rsc-$s-dev-secret}"
+}
+
+ready() { curl -fsS "http://127.0.0.1:${PORT[$1]}/readyz" >/dev/null; }
+
+migrate_and_seed() {
+  for s in "${SERVICES[@]}"; do
+    export_settings "$s"
+    "$BIN/rsc-$s" migrate >>"$RSC_LOGS/$s-migrate.log" 2>&1 || { tail -n 20 "$RSC_LOGS/$s-migrate.log" >&2; die "migrations of $s failed"; }
+  done
+  log "migrations at head for ${SERVICES[*]}"
+  export_settings intake
+  "$BIN/rsc-intake" seed >>"$RSC_LOGS/intake-seed.log" 2>&1 || { tail -n 20 "$RSC_LOGS/intake-seed.log" >&2; die "seeding demo data failed"; }
+  log "demo data seeded"
+}
+
+start() {
+  [[ -x $BIN/rsc-intake ]] || die "workspace not installed: run 'make bootstrap'"
+  migrate_and_seed
+  for s in "${SERVICES[@]}"; do
+    export_settings "$s"
+    if ! is_running "$s-api"; then
+      require_free_port "${PORT[$s]}" "$s API"
+      start_bg "$s-api" "$BIN/rsc-$s" api
+    fi
+    is_running "$s-worker" || start_bg "$s-worker" "$BIN/rsc-$s" worker
+  done
+  for s in "${SERVICES[@]}"; do
+    WAIT_PID="$(pid_of "$s-api")" wait_for "$s-api" 60 ready "$s"
+    is_running "$s-worker" || { tail -n 20 "$RSC_LOGS/$s-worker.log" >&2; die "$s worker exited"; }
+  done
+  log "services ready"
+}
+
+stop() { for s in "${SERVICES[@]}"; do stop_bg "$s-api"; stop_bg "$s-worker"; done; }
+
+status() {
+  for s in "${SERVICES[@]}"; do
+    local r="not ready"; ready "$s" 2>/dev/null && r="ready"
+    status_line "$s-api" "http://127.0.0.1:${PORT[$s]}/docs  ($r)"
+    status_line "$s-worker" ""
+  done
+}
+
+health() { for s in "${SERVICES[@]}"; do ready "$s" || return 1; done; }
+
+"${1:-status}"

@@ -1,0 +1,5 @@
+"""`python -m rsc_common.events`: create the project topics (idempotent)."""
+
+from rsc_common.events.topics import main
+
+main()
