@@ -13,18 +13,26 @@
 #
 # Where the state lives, and why the distribution is copied:
 #   Keycloak derives *all* of its writable paths from its home directory: the dev-file H2 database
-#   ($HOME/data/h2), the --import-realm folder ($HOME/data/import), temp files ($HOME/data/tmp) and the
+#   (<kc-home>/data/h2), the --import-realm folder (<kc-home>/data/import), transaction logs and temp files and the
 #   re-augmented Quarkus build (lib/quarkus/, rewritten by start-dev/build whenever build options change).
-#   kc.sh fixes kc.home.dir to the directory of the script, the data dir is hard-wired to "$HOME/data",
+#   kc.sh fixes kc.home.dir to the directory of the script, the data dir is hard-wired to "<kc-home>/data",
 #   and the only relocation knob (the hidden kc.db-url-path) moves the H2 file but not import/, tmp/ or
 #   lib/quarkus. So each data dir gets its own copy of the distribution: $RSC_DATA/keycloak/server
 #   (~190 MB, copied in a second or two). The cache stays pristine, `reset` wipes everything by
 #   deleting $RSC_DATA/keycloak, and the next start makes a fresh copy.
 #
-# Build step: start-dev re-augments only when the build-time options differ from the ones recorded in
-# lib/quarkus by the previous run; the first start in a fresh copy augments (and exits with 10, kc.sh
-# relaunches), later starts with the same options skip it. A separate `kc.sh build` therefore gains
-# nothing for start-dev (see the measurements in the comment above kc_start).
+# Start times and the build step (measured on the 2-core machine, Temurin 25, Keycloak 26.7.3, with
+# other servers running):
+#   cold, fresh install: ~90 s = Quarkus augmentation ~35 s (start-dev's implicit build; kc.sh exits
+#     with 10 and relaunches) + DB schema creation ~12 s + realm import ~10 s + boot;
+#   after `reset` (augmentation reused, schema + import): ~43 s;
+#   warm (same data dir, realm already imported, "Import skipped"): ~21-39 s depending on load.
+# start-dev records its build options in lib/quarkus and re-augments only when they change, so warm
+# starts never augment and a separate `kc.sh build` would gain nothing. What does help is keeping the
+# augmented lib/quarkus across `reset`: after a start that augmented it is saved to
+# $RSC_CACHE/keycloak-$KC_VERSION-augmented (beside, not inside, the pristine distribution) and
+# restored into the next fresh copy. That is safe because Keycloak re-augments by itself whenever the
+# recorded build options differ from the current ones (checked: adding --metrics-enabled triggers it).
 source "$(dirname "$0")/lib.sh"
 
 KC_VERSION="${RSC_KEYCLOAK_VERSION:-26.7.3}"
@@ -108,8 +116,6 @@ kc_prepare_home() {
   shopt -u nullglob
 }
 
-# Measured on the 2-core machine (Temurin 25, Keycloak 26.7.3): see the report in the commit message
-# / README; cold start (fresh copy + augmentation + schema + realm import) vs warm start (same data dir).
 kc_start() {
   need_cmd curl "curl is needed for the health check"
   if is_running "$KC_NAME"; then
@@ -143,7 +149,10 @@ kc_start() {
       --health-enabled=true \
       --hostname="$KC_URL" \
       --import-realm
-  wait_for "$KC_NAME" "$KC_START_TIMEOUT" kc_ready
+  if ! (wait_for "$KC_NAME" "$KC_START_TIMEOUT" kc_ready); then
+    stop_bg "$KC_NAME"   # do not leave a half-started server holding the ports
+    die "keycloak failed to start (see $RSC_LOGS/$KC_NAME.log)"
+  fi
   kc_snapshot_build
   log "keycloak ready at $KC_URL after $((SECONDS - t0)) s (admin console $KC_URL/admin, realm rsc)"
 }

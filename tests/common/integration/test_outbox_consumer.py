@@ -100,8 +100,10 @@ def test_relay_killed_between_publish_and_mark_sent_loses_nothing_and_duplicates
             with Session(engine) as session:
                 group = consumer.config.group_id
                 assert wait_until(
-                    lambda: len(session.exec(select(ProcessedEvent).where(ProcessedEvent.consumer_group == group)).all())
-                    == 10
+                    lambda: (
+                        len(session.exec(select(ProcessedEvent).where(ProcessedEvent.consumer_group == group)).all())
+                        == 10
+                    )
                 )
             wait_until(lambda: False, timeout=2)  # let the duplicates arrive and be skipped
         rows = received_rows(engine)

@@ -28,9 +28,7 @@ async def greet(data: GreetInput) -> str:
 class GreetWorkflow:
     @workflow.run
     async def run(self, name: str) -> str:
-        return await workflow.execute_activity(
-            greet, GreetInput(name), start_to_close_timeout=timedelta(seconds=30)
-        )
+        return await workflow.execute_activity(greet, GreetInput(name), start_to_close_timeout=timedelta(seconds=30))
 
 
 @workflow.defn

@@ -15,7 +15,7 @@ import rsc_common.events.types  # noqa: F401  (registers the payloads)
 from rsc_common.events.catalog import registered
 from rsc_common.events.envelope import EventEnvelope
 
-DEFAULT_DIR = Path(__file__).resolve().parents[4] / "docs" / "events"
+DEFAULT_DIR = Path(__file__).resolve().parents[5] / "docs" / "events"
 
 
 def render() -> dict[str, str]:
