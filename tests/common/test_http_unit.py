@@ -46,7 +46,8 @@ def test_validation_error_is_a_problem_naming_each_field() -> None:
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_JSON
     body = response.json()
-    assert body["status"] == 422 and body["instance"] == "/things"
+    assert body["status"] == 422
+    assert body["instance"] == "/things"
     assert {tuple(e["location"]) for e in body["errors"]} == {("body", "name"), ("body", "count")}
     assert "body.name" in body["detail"]
 
@@ -60,14 +61,16 @@ def test_malformed_json_is_a_problem_not_a_500() -> None:
 def test_domain_problem_carries_its_type_and_extras() -> None:
     body = make_client().get("/conflict").json()
     assert body["type"].endswith("/illegal-transition")
-    assert body["status"] == 409 and body["from_state"] == "cleared"
+    assert body["status"] == 409
+    assert body["from_state"] == "cleared"
 
 
 def test_http_exceptions_and_unknown_routes_are_problems() -> None:
     client = make_client()
     assert client.get("/forbidden").json()["detail"] == "requires one of the roles: admin"
     missing = client.get("/nowhere")
-    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM_JSON
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == PROBLEM_JSON
 
 
 def test_unexpected_error_hides_internals() -> None:

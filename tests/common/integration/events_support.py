@@ -78,7 +78,7 @@ def running_consumer(engine: Engine, topic: str, handlers: dict, group: str | No
         thread.join(timeout=30)
 
 
-def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  # noqa: ANN001
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:
     import time
 
     deadline = time.monotonic() + timeout

@@ -27,14 +27,14 @@ from tests.support.servers import KAFKA_BOOTSTRAP
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def stage(engine, ping, count: int) -> None:  # noqa: ANN001
+def stage(engine, ping, count: int) -> None:
     with Session(engine) as session:
         for seq in range(count):
             add_event(session, ping(seq=seq), subject=f"agg-{seq % 4}", source="test")
         session.commit()
 
 
-def unpublished(engine) -> int:  # noqa: ANN001
+def unpublished(engine) -> int:
     with Session(engine) as session:
         return len(session.exec(select(OutboxEvent).where(col(OutboxEvent.published_at).is_(None))).all())
 
@@ -126,7 +126,7 @@ def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_moves_on(
         producer.send(topic, key=b"k", value=good.to_bytes())
         producer.flush()
 
-        def handler(session, envelope, data):  # noqa: ANN001
+        def handler(session, envelope, data):
             if data.seq == 13:
                 raise ValueError("cannot handle thirteen")
             record_received(session, envelope, data)
@@ -152,7 +152,7 @@ def test_transient_failures_are_retried_not_dead_lettered() -> None:
         stage(engine, ping, 1)
         OutboxRelay(engine, make_producer(KAFKA_BOOTSTRAP, "relay")).publish_batch()
 
-        def flaky(session, envelope, data):  # noqa: ANN001
+        def flaky(session, envelope, data):
             if failures["left"] > 0:
                 failures["left"] -= 1
                 raise TransientError("database of a dependency unavailable")

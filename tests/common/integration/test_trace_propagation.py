@@ -53,7 +53,7 @@ async def test_trace_id_of_http_request_reaches_kafka_consumer_and_temporal_acti
 
         bridge = TemporalBridge(settings)
 
-        def handler(session, envelope, data):  # noqa: ANN001
+        def handler(session, envelope, data):
             record_received(session, envelope, data, current_trace_id())
             bridge.call(
                 lambda client: client.start_workflow(
