@@ -53,6 +53,7 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
             make_producer(kafka.bootstrap_servers, f"{settings.service_name}-relay"),
             batch_size=settings.outbox.batch_size,
             poll_interval=settings.outbox.poll_interval_seconds,
+            topic_prefix=kafka.topic_prefix,
         )
         threads.append(threading.Thread(target=relay.run, args=(stop,), name="outbox-relay", daemon=True))
     if spec.consumers:
@@ -61,7 +62,7 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
             consumer = EventConsumer(
                 ConsumerConfig(
                     group_id=c.group_id,
-                    topics=c.topics,
+                    topics=[kafka.topic_prefix + t for t in c.topics],
                     bootstrap_servers=kafka.bootstrap_servers,
                     client_id=f"{settings.service_name}-{c.group_id}",
                 ),

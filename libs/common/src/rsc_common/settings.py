@@ -28,6 +28,8 @@ class TelemetryExporter(StrEnum):
 class KafkaSettings(BaseModel):
     bootstrap_servers: str = "127.0.0.1:19092"
     client_id_prefix: str = "rsc"
+    # Prepended to every topic name: lets several environments (or test runs) share one cluster.
+    topic_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
     # Default partition count for project topics: the unit of consumer parallelism.
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)

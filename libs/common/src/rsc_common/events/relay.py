@@ -39,12 +39,14 @@ class OutboxRelay:
         poll_interval: float = 0.2,
         retention: timedelta = timedelta(days=7),
         on_published: Callable[[list[OutboxEvent]], None] | None = None,
+        topic_prefix: str = "",
     ) -> None:
         self.engine = engine
         self.producer = producer
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.retention = retention
+        self.topic_prefix = topic_prefix
         # Called after the broker acknowledged a batch and before it is marked published
         # (metrics; the crash-recovery test kills the process here).
         self.on_published = on_published
@@ -64,14 +66,14 @@ class OutboxRelay:
             futures = []
             for row in rows:
                 with _tracer.start_as_current_span(
-                    f"{row.topic} publish", context=context_from_carrier(row.headers), kind=SpanKind.PRODUCER
+                    f"{self.topic_prefix}{row.topic} publish", context=context_from_carrier(row.headers), kind=SpanKind.PRODUCER
                 ) as span:
                     span.set_attribute("messaging.system", "kafka")
-                    span.set_attribute("messaging.destination.name", row.topic)
+                    span.set_attribute("messaging.destination.name", self.topic_prefix + row.topic)
                     span.set_attribute("messaging.message.id", str(row.id))
                     futures.append(
                         self.producer.send(
-                            row.topic,
+                            self.topic_prefix + row.topic,
                             key=row.key.encode(),
                             value=_json_bytes(row.payload),
                             headers=[

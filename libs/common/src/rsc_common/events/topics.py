@@ -28,8 +28,8 @@ def dead_letter_topic(topic: str) -> str:
     return topic + DLT_SUFFIX
 
 
-def all_topics() -> list[str]:
-    return [t for topic in DOMAIN_TOPICS for t in (topic, dead_letter_topic(topic))]
+def all_topics(prefix: str = "") -> list[str]:
+    return [prefix + t for topic in DOMAIN_TOPICS for t in (topic, dead_letter_topic(topic))]
 
 
 def ensure_topics(
@@ -57,11 +57,13 @@ def main() -> None:
     parser.add_argument("--bootstrap-servers", default="127.0.0.1:19092")
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--replication-factor", type=int, default=1)
+    parser.add_argument("--prefix", default="", help="topic prefix (KafkaSettings.topic_prefix)")
     args = parser.parse_args()
+    topics = all_topics(args.prefix)
     created = ensure_topics(
-        args.bootstrap_servers, all_topics(), partitions=args.partitions, replication_factor=args.replication_factor
+        args.bootstrap_servers, topics, partitions=args.partitions, replication_factor=args.replication_factor
     )
-    print(f"topics ready ({len(created)} created): {', '.join(all_topics())}")
+    print(f"topics ready ({len(created)} created): {', '.join(topics)}")
 
 
 if __name__ == "__main__":
