@@ -15,8 +15,9 @@ from rsc_intake.calls.models import Call, FundingProgramme
 from rsc_intake.calls.schemas import CallCreate, ProgrammeCreate
 from rsc_intake.organisations.models import ApplicantOrganisation, OrganisationType
 
+# Plain data, not ORM instances: a module-level instance would be bound to the first session.
 DEMO_ORGANISATIONS = [
-    ApplicantOrganisation(
+    dict(
         id=uuid.UUID("0b5e7d2c-1a4f-4c1e-9a63-6f3b2f6d0a01"),
         legal_name="Demo University of Applied Sciences",
         country_code="NL",
@@ -24,7 +25,7 @@ DEMO_ORGANISATIONS = [
         pic="999999901",
         ror="https://ror.org/00demo001",
     ),
-    ApplicantOrganisation(
+    dict(
         id=uuid.UUID("0b5e7d2c-1a4f-4c1e-9a63-6f3b2f6d0a02"),
         legal_name="Demo Photonics SME",
         country_code="FR",
@@ -43,8 +44,8 @@ DEMO_CALL_IDENTIFIER = "DEMO-2027-RIA-01"
 def seed(_settings: object, engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         for org in DEMO_ORGANISATIONS:
-            if session.get(ApplicantOrganisation, org.id) is None:
-                session.add(org.model_copy())
+            if session.get(ApplicantOrganisation, org["id"]) is None:
+                session.add(ApplicantOrganisation(**org))
         session.commit()
         programme = session.exec(select(FundingProgramme).where(FundingProgramme.name == DEMO_PROGRAMME.name)).first()
         if programme is None:

@@ -66,14 +66,16 @@ class OutboxRelay:
             futures = []
             for row in rows:
                 with _tracer.start_as_current_span(
-                    f"{self.topic_prefix}{row.topic} publish", context=context_from_carrier(row.headers), kind=SpanKind.PRODUCER
+                    f"{self.topic_prefix}{row.topic} publish",
+                    context=context_from_carrier(row.headers),
+                    kind=SpanKind.PRODUCER,
                 ) as span:
                     span.set_attribute("messaging.system", "kafka")
-                    span.set_attribute("messaging.destination.name", self.topic_prefix + row.topic)
+                    span.set_attribute("messaging.destination.name", topic)
                     span.set_attribute("messaging.message.id", str(row.id))
                     futures.append(
                         self.producer.send(
-                            self.topic_prefix + row.topic,
+                            topic,
                             key=row.key.encode(),
                             value=_json_bytes(row.payload),
                             headers=[
