@@ -65,8 +65,9 @@ class OutboxRelay:
                 return 0
             futures = []
             for row in rows:
+                topic = self.topic_prefix + row.topic
                 with _tracer.start_as_current_span(
-                    f"{self.topic_prefix}{row.topic} publish",
+                    f"{topic} publish",
                     context=context_from_carrier(row.headers),
                     kind=SpanKind.PRODUCER,
                 ) as span:
