@@ -25,9 +25,14 @@ export_settings() {
 ready() { curl -fsS "http://127.0.0.1:${PORT[$1]}/readyz" >/dev/null; }
 
 migrate_and_seed() {
+  # Each service owns its database: migrate them side by side.
+  local -A pids=()
   for s in "${SERVICES[@]}"; do
-    export_settings "$s"
-    "$BIN/rsc-$s" migrate >>"$RSC_LOGS/$s-migrate.log" 2>&1 || { tail -n 20 "$RSC_LOGS/$s-migrate.log" >&2; die "migrations of $s failed"; }
+    ( export_settings "$s"; "$BIN/rsc-$s" migrate >>"$RSC_LOGS/$s-migrate.log" 2>&1 ) &
+    pids[$s]=$!
+  done
+  for s in "${SERVICES[@]}"; do
+    wait "${pids[$s]}" || { tail -n 20 "$RSC_LOGS/$s-migrate.log" >&2; die "migrations of $s failed"; }
   done
   log "migrations at head for ${SERVICES[*]}"
   export_settings intake

@@ -104,3 +104,19 @@ def test_settings_are_validated_at_start(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("RSC_KAFKA__PARTITIONS", "0")
     with pytest.raises(ValidationError):
         DemoSettings()
+
+
+def test_json_logs_carry_the_trace_id() -> None:
+    import json
+    import logging
+
+    from opentelemetry import trace
+
+    from rsc_common.telemetry.logging import JsonFormatter
+
+    record = logging.LogRecord("rsc.test", logging.INFO, __file__, 1, "hello %s", ("world",), None)
+    with trace.get_tracer("test").start_as_current_span("op") as span:
+        line = json.loads(JsonFormatter("rsc-test").format(record))
+    assert line["message"] == "hello world"
+    assert line["service"] == "rsc-test"
+    assert line["trace_id"] == format(span.get_span_context().trace_id, "032x")

@@ -74,7 +74,7 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
     for thread in threads:
         thread.start()
     try:
-        asyncio.run(_run_temporal(settings, spec, stop))
+        asyncio.run(_run_temporal(settings, spec, stop, threads))
     finally:
         stop.set()
         for thread in threads:
@@ -82,7 +82,26 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
         log.info("worker stopped")
 
 
-async def _run_temporal(settings: ServiceSettings, spec: WorkerSpec, stop: threading.Event) -> None:
+class WorkerThreadDied(RuntimeError):
+    pass
+
+
+async def _supervise(threads: list[threading.Thread], stop: threading.Event, stopped: asyncio.Event) -> None:
+    # A relay or consumer loop that died (e.g. Kafka unreachable at start) must take the process
+    # down with a non-zero exit, so that the orchestrator restarts it instead of leaving a
+    # worker that looks alive but does nothing.
+    while not stopped.is_set():
+        dead = [t.name for t in threads if not t.is_alive()]
+        if dead and not stop.is_set():
+            stop.set()
+            stopped.set()
+            raise WorkerThreadDied(f"worker loop(s) {dead} stopped unexpectedly; exiting so the worker is restarted")
+        await asyncio.sleep(2)
+
+
+async def _run_temporal(
+    settings: ServiceSettings, spec: WorkerSpec, stop: threading.Event, threads: list[threading.Thread]
+) -> None:
     loop = asyncio.get_running_loop()
     stopped = asyncio.Event()
 
@@ -92,11 +111,15 @@ async def _run_temporal(settings: ServiceSettings, spec: WorkerSpec, stop: threa
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, request_stop)
+    supervisor = asyncio.create_task(_supervise(threads, stop, stopped))
     if spec.temporal_worker is None:
         await stopped.wait()
-        return
-    client = await connect(settings.temporal)
-    worker = spec.temporal_worker(client)
-    async with worker:
-        log.info("temporal worker polling %s", worker.task_queue)
-        await stopped.wait()
+    else:
+        client = await connect(settings.temporal)
+        worker = spec.temporal_worker(client)
+        async with worker:
+            log.info("temporal worker polling %s", worker.task_queue)
+            await stopped.wait()
+    if supervisor.done():
+        supervisor.result()  # re-raises WorkerThreadDied
+    supervisor.cancel()

@@ -50,7 +50,11 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> None:
         print(json.dumps(definition.app(settings).openapi(), indent=2))
     else:
         configure_tracing(settings.service_name, settings.telemetry)
-        engine = make_engine(str(settings.database_url), application_name=f"{settings.service_name}-{args.command}")
+        engine = make_engine(
+            str(settings.database_url),
+            pool_size=settings.database_pool_size,
+            application_name=f"{settings.service_name}-{args.command}",
+        )
         if args.command == "worker":
             spec = definition.worker(settings, engine) if definition.worker else WorkerSpec()
             run_worker(settings, engine, spec, definition.migrations_dir)
