@@ -6,6 +6,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PGBIN="${RSC_PG_BIN:-/usr/lib/postgresql/15/bin}"
 PGDATA_DIR="$RSC_DATA/postgres"
+PGLOG="$RSC_LOGS/postgres.log"
+# As root the server runs as the `postgres` user, who may not be able to reach a checkout under a
+# private folder (a CI clone in a 0700 temp dir, say). Then the cluster lives in postgres's home,
+# in a folder named after this checkout's state dir, and .local/ holds links to it.
+if [[ $EUID -eq 0 ]] && ! runuser -u postgres -- test -x "$RSC_DATA" 2>/dev/null; then
+  _home="/var/lib/postgresql/rsc-$(printf '%s' "$RSC_STATE" | cksum | cut -d' ' -f1)"
+  mkdir -p "$_home" && chown postgres: "$_home"
+  PGDATA_DIR="$_home/data"
+  PGLOG="$_home/postgres.log"
+  ln -sfn "$PGLOG" "$RSC_LOGS/postgres.log"
+fi
 PG_USER="${RSC_PG_USER:-rsc}"
 PG_PASSWORD="${RSC_PG_PASSWORD:-rsc}"
 SERVICE_DBS=(rsc_intake rsc_appraisal rsc_monitoring rsc_notifications)
@@ -43,12 +54,12 @@ start() {
     as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U "$PG_USER" --pwfile="$pwfile" --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
     rm -f "$pwfile"
   fi
-  [[ $EUID -eq 0 ]] && chown postgres: "$RSC_LOGS" 2>/dev/null; touch "$RSC_LOGS/postgres.log"
-  [[ $EUID -eq 0 ]] && chown postgres: "$RSC_LOGS/postgres.log"
+  touch "$PGLOG"
+  [[ $EUID -eq 0 ]] && chown postgres: "$PGLOG"
   # Unix socket in the data dir: no need for /var/run/postgresql.
-  as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$RSC_LOGS/postgres.log" -w -t 60 \
+  as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$PGLOG" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $RSC_PG_PORT -c unix_socket_directories=$PGDATA_DIR -c max_connections=300 -c fsync=${RSC_PG_FSYNC:-on}" \
-    start >/dev/null || { tail -n 20 "$RSC_LOGS/postgres.log" >&2; die "postgres failed to start"; }
+    start >/dev/null || { tail -n 20 "$PGLOG" >&2; die "postgres failed to start"; }
   head -1 "$PGDATA_DIR/postmaster.pid" >"$RSC_RUN/postgres.pid"
   wait_for postgres 60 health
   for db in "${SERVICE_DBS[@]}"; do
