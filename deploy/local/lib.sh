@@ -59,7 +59,15 @@ wait_for() {
 # start_bg NAME COMMAND...: runs COMMAND detached, logs to logs/NAME.log, records its pid.
 start_bg() {
   local name=$1; shift
-  setsid nohup "$@" >>"$RSC_LOGS/$name.log" 2>&1 < /dev/null &
+  (
+    # Close inherited descriptors above stderr (a caller's pipe would otherwise stay open for
+    # the daemon's whole life and its reader would never see end-of-file).
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec setsid nohup "$@" >>"$RSC_LOGS/$name.log" 2>&1 </dev/null
+  ) &
   echo $! >"$RSC_RUN/$name.pid"
   WAIT_PID=$!
 }
@@ -89,4 +97,23 @@ temurin_home() {
   d="$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)"
   [[ -n $d ]] || die "Temurin 25 JDK not found under /usr/lib/jvm (run 'make bootstrap' or install temurin-25-jdk)"
   echo "$d"
+}
+
+# start_servers NAME...: runs deploy/local/NAME.sh start for each, side by side (Keycloak takes
+# longest), then shows each one's messages prefixed with its name. Output goes through files, not
+# pipes: a pipe would be inherited by the daemons and never reach end-of-file.
+# Sets STARTED (names started OK); fails naming the servers that did not start.
+start_servers() {
+  local -A pids=()
+  local s failed=()
+  STARTED=()
+  for s in "$@"; do
+    bash "$RSC_ROOT/deploy/local/$s.sh" start >"$RSC_LOGS/$s-start.out" 2>&1 </dev/null &
+    pids[$s]=$!
+  done
+  for s in "$@"; do
+    if wait "${pids[$s]}"; then STARTED+=("$s"); else failed+=("$s"); fi
+    sed "s/^/[$s] /" "$RSC_LOGS/$s-start.out" >&2
+  done
+  ((${#failed[@]} == 0)) || die "could not start: ${failed[*]} (see messages above and $RSC_LOGS/)"
 }

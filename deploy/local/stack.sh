@@ -7,15 +7,7 @@ SERVERS=(postgres kafka temporal keycloak)
 
 up() {
   local t0=$SECONDS
-  # Keycloak takes longest: start the servers side by side, then wait for all of them.
-  local -A pids=()
-  for s in "${SERVERS[@]}"; do
-    bash "$D/$s.sh" start > >(sed "s/^/[$s] /" >&2) 2>&1 &
-    pids[$s]=$!
-  done
-  local failed=()
-  for s in "${SERVERS[@]}"; do wait "${pids[$s]}" || failed+=("$s"); done
-  ((${#failed[@]} == 0)) || die "could not start: ${failed[*]} (see messages above and $RSC_LOGS/)"
+  start_servers "${SERVERS[@]}"
   "$RSC_ROOT/.venv/bin/python" -m rsc_common.events --bootstrap-servers "127.0.0.1:$RSC_KAFKA_PORT" >&2 \
     || die "creating Kafka topics failed"
   bash "$D/services.sh" start

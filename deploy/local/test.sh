@@ -5,10 +5,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 D="$(dirname "${BASH_SOURCE[0]}")"
 SERVERS=(postgres kafka temporal keycloak)
-started=()
+STARTED=()
 
 cleanup() {
-  for s in "${started[@]}"; do bash "$D/$s.sh" stop || true; done
+  for s in "${STARTED[@]}"; do bash "$D/$s.sh" stop || true; done
 }
 trap cleanup EXIT
 
@@ -17,16 +17,7 @@ to_start=()
 for s in "${SERVERS[@]}"; do bash "$D/$s.sh" health >/dev/null 2>&1 || to_start+=("$s"); done
 if ((${#to_start[@]})); then
   log "starting for the tests: ${to_start[*]}"
-  declare -A pids=()
-  for s in "${to_start[@]}"; do
-    bash "$D/$s.sh" start > >(sed "s/^/[$s] /" >&2) 2>&1 &
-    pids[$s]=$!
-  done
-  failed=()
-  for s in "${to_start[@]}"; do
-    if wait "${pids[$s]}"; then started+=("$s"); else failed+=("$s"); fi
-  done
-  ((${#failed[@]} == 0)) || die "could not start: ${failed[*]}"
+  start_servers "${to_start[@]}"
 fi
 log "servers ready in $((SECONDS - t0)) s; running pytest"
 cd "$RSC_ROOT"
