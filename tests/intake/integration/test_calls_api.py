@@ -16,21 +16,16 @@ from rsc_common.http import PROBLEM_JSON
 from rsc_intake.app import MIGRATIONS, build_app
 from rsc_intake.seed import seed
 from rsc_intake.settings import IntakeSettings
+from tests.support import apps
 from tests.support.databases import migrated_database, temporary_database
 from tests.support.keycloak import bearer
-from tests.support.servers import KAFKA_BOOTSTRAP, KEYCLOAK_URL, TEMPORAL_ADDRESS
 
 ORG_A = "0b5e7d2c-1a4f-4c1e-9a63-6f3b2f6d0a01"
 ORG_B = "0b5e7d2c-1a4f-4c1e-9a63-6f3b2f6d0a02"
 
 
 def settings_for(url: str) -> IntakeSettings:
-    return IntakeSettings(
-        database_url=url,
-        kafka={"bootstrap_servers": KAFKA_BOOTSTRAP},
-        temporal={"address": TEMPORAL_ADDRESS},
-        auth={"keycloak_url": KEYCLOAK_URL},
-    )
+    return apps.settings_for(IntakeSettings, url)
 
 
 @pytest.fixture(scope="module")
