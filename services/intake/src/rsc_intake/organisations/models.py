@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import Column
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from rsc_common.contracts.vocabulary import OrganisationType
 from rsc_common.db.types import timestamp_field
-
-
-class OrganisationType(StrEnum):
-    higher_education = "higher_education"
-    public_research = "public_research"
-    private_research = "private_research"
-    company = "company"
-    other = "other"
 
 
 class ApplicantOrganisation(SQLModel, table=True):
@@ -30,4 +25,9 @@ class ApplicantOrganisation(SQLModel, table=True):
     organisation_type: OrganisationType
     pic: str | None = None
     ror: str | None = None
+    # The full risk profile (rsc_common.contracts.proposal.OrganisationProfile), kept by the
+    # organisation itself and frozen into every submitted proposal version.
+    profile: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    row_version: int = 1
     created_at: datetime = timestamp_field()
+    updated_at: datetime | None = timestamp_field(nullable=True)

@@ -1,0 +1,1 @@
+"""Shared contracts: vocabularies and the proposal document that intake validates and appraisal reads."""
