@@ -18,6 +18,7 @@ export_settings() {
   export "RSC_${up}_TEMPORAL__ADDRESS=127.0.0.1:$RSC_TEMPORAL_PORT"
   export "RSC_${up}_AUTH__KEYCLOAK_URL=http://127.0.0.1:$RSC_KEYCLOAK_PORT"
   export "RSC_${up}_AUTH__CLIENT_ID=rsc-$s"
+  export "RSC_${up}_ATTACHMENTS__DIR=$RSC_DATA/attachments"
   local secret_var="RSC_${up}_AUTH__CLIENT_SECRET"
   export "$secret_var=${!secret_var:-rsc-$s-dev-secret}"
 }

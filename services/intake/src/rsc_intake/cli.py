@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from rsc_common.runtime import WorkerSpec
+from rsc_common.events import topics
+from rsc_common.runtime import ConsumerSpec, WorkerSpec
 from rsc_common.service import ServiceDefinition
 from rsc_common.service import main as run
 from rsc_intake.app import MIGRATIONS, build_app
+from rsc_intake.proposals.handlers import HANDLERS
 from rsc_intake.seed import seed
 from rsc_intake.settings import IntakeSettings
 
@@ -12,8 +14,11 @@ DEFINITION = ServiceDefinition(
     settings=IntakeSettings,
     app=build_app,
     migrations_dir=MIGRATIONS,
-    # Intake publishes (outbox relay); its workflows and consumers come with later issues.
-    worker=lambda settings, engine: WorkerSpec(relay=True),
+    # Intake publishes its events (outbox relay) and applies appraisal's status events.
+    worker=lambda settings, engine: WorkerSpec(
+        relay=True,
+        consumers=[ConsumerSpec(group_id="rsc-intake", topics=[topics.APPRAISAL], handlers=HANDLERS)],
+    ),
     seed=seed,
 )
 

@@ -66,12 +66,9 @@ class ForeignOwnership(Strict):
     details: ShortText = ""
 
 
-class OrganisationProfile(Strict):
-    """The EU-based applicant organisation's own risk profile (category 1a)."""
+class OrganisationRiskProfile(Strict):
+    """What the applicant organisation states about itself (category 1a)."""
 
-    legal_name: Name
-    country: CountryCode
-    organisation_type: OrganisationType
     identifiers: Identifiers = Identifiers()
     security_contact: SecurityContact | None = None
     security_policy_in_place: bool | None = None
@@ -80,6 +77,14 @@ class OrganisationProfile(Strict):
     non_eu_funding_share_percent: Percent | None = None
     largest_non_eu_funders: Annotated[list[NonEuFunder], Field(max_length=10)] = []
     foreign_ownership: ForeignOwnership | None = None
+
+
+class OrganisationProfile(OrganisationRiskProfile):
+    """The EU-based applicant organisation's own risk profile, with its registered identity."""
+
+    legal_name: Name
+    country: CountryCode
+    organisation_type: OrganisationType
 
 
 # -------------------------------------------------------------------------------- the proposal

@@ -8,10 +8,12 @@ Schemas in docs/events/ are generated from these classes and checked by a test.
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from rsc_common.contracts.proposal import OrganisationProfile, ProposalContent
 from rsc_common.events import topics
 from rsc_common.events.catalog import register
 from rsc_common.events.envelope import EventData
@@ -33,4 +35,125 @@ class CallOpened(EventData):
     closes_at: AwareDatetime
 
 
-__all__ = ["CallOpened"]
+class AttachmentRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attachment_id: uuid.UUID
+    kind: str
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+
+
+class ProposalSnapshot(EventData):
+    """The frozen, complete proposal version that appraisal screens."""
+
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    organisation_id: uuid.UUID
+    call_id: uuid.UUID
+    call_identifier: str
+    submitted_at: AwareDatetime
+    submitted_by: str = Field(description="Keycloak subject of the submitting user.")
+    organisation: OrganisationProfile
+    content: ProposalContent
+    questionnaire_version: int
+    attachments: list[AttachmentRef]
+    content_sha256: str = Field(description="SHA-256 of the canonical JSON of content + organisation.")
+
+
+@register
+class ProposalSubmitted(ProposalSnapshot):
+    """A proposal was submitted for the first time (intake)."""
+
+    event_type: ClassVar[str] = "proposal.submitted"
+    topic: ClassVar[str] = topics.INTAKE
+
+
+@register
+class ProposalResubmitted(ProposalSnapshot):
+    """A new version of a proposal was submitted, e.g. after an information request (intake)."""
+
+    event_type: ClassVar[str] = "proposal.resubmitted"
+    topic: ClassVar[str] = topics.INTAKE
+
+    previous_version: int = Field(ge=1)
+
+
+@register
+class ProposalWithdrawn(EventData):
+    """The applicant withdrew the proposal before a decision (intake)."""
+
+    event_type: ClassVar[str] = "proposal.withdrawn"
+    topic: ClassVar[str] = topics.INTAKE
+
+    proposal_id: uuid.UUID
+    organisation_id: uuid.UUID
+    last_version: int = Field(ge=0, description="0 when withdrawn before any submission.")
+    withdrawn_at: AwareDatetime
+    reason: str | None = None
+
+
+@register
+class ProposalInformationProvided(EventData):
+    """The applicant answered an information request (intake)."""
+
+    event_type: ClassVar[str] = "proposal.information_provided"
+    topic: ClassVar[str] = topics.INTAKE
+
+    proposal_id: uuid.UUID
+    request_id: uuid.UUID
+    responded_at: AwareDatetime
+    responded_by: str
+    response: str
+
+
+class ApplicantVisibleStatus(StrEnum):
+    """What an applicant may learn about the appraisal: never a level, score or list match."""
+
+    under_security_appraisal = "under_security_appraisal"
+    safeguards_proposed = "safeguards_proposed"
+    cleared = "cleared"
+    cleared_with_safeguards = "cleared_with_safeguards"
+    not_fundable_for_security_reasons = "not_fundable_for_security_reasons"
+
+
+FINAL_APPLICANT_STATUSES = frozenset(
+    {
+        ApplicantVisibleStatus.cleared,
+        ApplicantVisibleStatus.cleared_with_safeguards,
+        ApplicantVisibleStatus.not_fundable_for_security_reasons,
+    }
+)
+
+
+@register
+class AppraisalStatusChanged(EventData):
+    """Appraisal's applicant-facing status of a proposal version changed (appraisal → intake).
+
+    Carries only the applicant-visible label: the confidentiality boundary is at the producer.
+    """
+
+    event_type: ClassVar[str] = "appraisal.status_changed"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    status: ApplicantVisibleStatus
+    changed_at: AwareDatetime
+
+
+@register
+class AppraisalInformationRequested(EventData):
+    """A case officer asks the applicant for information, with a due date (appraisal → intake)."""
+
+    event_type: ClassVar[str] = "appraisal.information_requested"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    request_id: uuid.UUID
+    message: str = Field(min_length=1, max_length=10_000)
+    due_at: AwareDatetime
+    requested_at: AwareDatetime

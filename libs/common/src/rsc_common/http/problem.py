@@ -77,13 +77,26 @@ def _http_exception(request: Request, exc: StarletteHTTPException) -> JSONRespon
 
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
-        {"location": list(err.get("loc", ())), "message": err.get("msg"), "type": err.get("type")}
+        {
+            "pointer": _json_pointer(err.get("loc", ())),
+            "location": list(err.get("loc", ())),
+            "message": err.get("msg"),
+            "type": err.get("type"),
+        }
         for err in exc.errors()
     ]
     summary = "; ".join(f"{'.'.join(map(str, e['location']))}: {e['message']}" for e in errors[:5])
     return problem_response(
         request, 422, title="Invalid request", detail=summary, type_=PROBLEM_BASE + "validation", errors=errors
     )
+
+
+def _json_pointer(location: tuple | list) -> str:
+    """RFC 6901 pointer into the request body (`/partners/0/country`); other locations keep their prefix."""
+    parts = list(location)
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def _problem_error(request: Request, exc: ProblemError) -> JSONResponse:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
-from rsc_intake.organisations.models import OrganisationType
+from rsc_common.contracts.vocabulary import OrganisationType
 
 
 class OrganisationPublic(BaseModel):
@@ -15,4 +16,7 @@ class OrganisationPublic(BaseModel):
     organisation_type: OrganisationType
     pic: str | None
     ror: str | None
+    profile: dict[str, Any]
+    row_version: int
     created_at: datetime
+    updated_at: datetime | None

@@ -38,9 +38,7 @@ def load_for_read(session: Session, principal: Principal, proposal_id: uuid.UUID
     raise _not_found(proposal_id)
 
 
-def load_for_write(
-    session: Session, principal: Principal, proposal_id: uuid.UUID, *, lock: bool = True
-) -> Proposal:
+def load_for_write(session: Session, principal: Principal, proposal_id: uuid.UUID, *, lock: bool = True) -> Proposal:
     """The applicant's own proposal, row-locked for the rest of the transaction."""
     if not principal.has_any(Role.applicant) or principal.organisation_id is None:
         if can_read_all(principal):
