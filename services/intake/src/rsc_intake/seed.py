@@ -68,9 +68,13 @@ DEMO_CALL_IDENTIFIER = "DEMO-2027-RIA-01"
 def seed(_settings: object, engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         for org in DEMO_ORGANISATIONS:
-            if session.get(ApplicantOrganisation, org["id"]) is None:
-                profile = OrganisationRiskProfile.model_validate(DEMO_PROFILES[str(org["id"])])
-                session.add(ApplicantOrganisation(**org, profile=profile.model_dump(mode="json")))
+            profile = OrganisationRiskProfile.model_validate(DEMO_PROFILES[str(org["id"])]).model_dump(mode="json")
+            existing = session.get(ApplicantOrganisation, org["id"])
+            if existing is None:
+                session.add(ApplicantOrganisation(**org, profile=profile))
+            elif not existing.profile:  # seeded before profiles existed
+                existing.profile = profile
+                session.add(existing)
         session.commit()
         programme = session.exec(select(FundingProgramme).where(FundingProgramme.name == DEMO_PROGRAMME.name)).first()
         if programme is None:
