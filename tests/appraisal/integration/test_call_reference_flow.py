@@ -6,16 +6,9 @@ throw-away databases and their own topic prefix, so a running `make up` stack is
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import create_engine
@@ -30,41 +23,8 @@ from rsc_intake.seed import seed
 from rsc_intake.settings import IntakeSettings
 from tests.support.databases import migrated_database
 from tests.support.keycloak import bearer
-from tests.support.servers import KAFKA_BOOTSTRAP, KEYCLOAK_URL, TEMPORAL_ADDRESS
-
-BIN = Path(sys.executable).parent
-
-
-def env_for(service: str, database_url: str, prefix: str) -> dict[str, str]:
-    p = f"RSC_{service.upper()}_"
-    return {
-        **os.environ,
-        p + "DATABASE_URL": database_url,
-        p + "KAFKA__BOOTSTRAP_SERVERS": KAFKA_BOOTSTRAP,
-        p + "KAFKA__TOPIC_PREFIX": prefix,
-        p + "TEMPORAL__ADDRESS": TEMPORAL_ADDRESS,
-        p + "AUTH__KEYCLOAK_URL": KEYCLOAK_URL,
-        p + "OUTBOX__POLL_INTERVAL_SECONDS": "0.1",
-    }
-
-
-@contextmanager
-def worker(service: str, env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    proc = subprocess.Popen([str(BIN / f"rsc-{service}"), "worker"], env=env)
-    try:
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)  # graceful stop, as Kubernetes does
-        assert proc.wait(timeout=60) == 0
-
-
-def wait_for(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
+from tests.support.servers import KAFKA_BOOTSTRAP, KEYCLOAK_URL
+from tests.support.workers import env_for, wait_for, worker
 
 
 def test_call_opened_in_intake_reaches_appraisal_read_model() -> None:
