@@ -120,3 +120,19 @@ def test_json_logs_carry_the_trace_id() -> None:
     assert line["message"] == "hello world"
     assert line["service"] == "rsc-test"
     assert line["trace_id"] == format(span.get_span_context().trace_id, "032x")
+
+
+def test_a_value_the_database_refuses_is_a_422_not_a_500() -> None:
+    import psycopg
+    from sqlalchemy.exc import DataError
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/store")
+    def store() -> None:
+        raise DataError("INSERT ...", {}, psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes"))
+
+    response = TestClient(app, raise_server_exceptions=False).get("/store")
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/value-not-storable")

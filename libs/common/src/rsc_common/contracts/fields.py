@@ -15,6 +15,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, m
 
 
 def _nfc(value: str) -> str:
+    # PostgreSQL text and JSONB cannot hold NUL: refuse it here (422) instead of failing on insert.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
     return unicodedata.normalize("NFC", value)
 
 

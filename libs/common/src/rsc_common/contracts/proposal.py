@@ -171,7 +171,7 @@ class ResearcherDisclosure(Strict):
 
 
 class SelfAssessment(Strict):
-    questionnaire_version: int = Field(ge=1)
+    questionnaire_version: int = Field(ge=1, le=1_000_000)
     answers: dict[Annotated[str, Field(max_length=64)], Any] = Field(default={}, max_length=200)
 
 

@@ -10,10 +10,12 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -105,8 +107,23 @@ def _problem_error(request: Request, exc: ProblemError) -> JSONResponse:
     )
 
 
+def _database_refused_value(request: Request, exc: StatementError) -> JSONResponse:
+    # Safety net: PostgreSQL refused a value that validation let through (a NUL character, a number
+    # out of a column's range). That is bad input, not a server fault: 422, never 500.
+    if not isinstance(exc, DataError) and not isinstance(getattr(exc, "orig", None), psycopg.DataError):
+        return _unexpected(request, exc)
+    log.warning("database refused a request value on %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem_response(
+        request,
+        422,
+        title="Invalid request",
+        type_=PROBLEM_BASE + "value-not-storable",
+        detail="a value in the request cannot be stored (e.g. a NUL character or a number out of range)",
+    )
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, 500, detail="An unexpected error occurred; it has been logged.")
 
 
@@ -114,6 +131,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(StatementError, _database_refused_value)
     app.add_exception_handler(Exception, _unexpected)
 
 

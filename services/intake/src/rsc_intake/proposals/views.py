@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from rsc_common.auth import Principal, RequireRoles, Role
@@ -35,6 +35,8 @@ Reader = Annotated[
     Principal, Depends(RequireRoles(Role.applicant, Role.case_officer, Role.security_adviser, Role.auditor))
 ]
 IfMatch = Annotated[str | None, Header(description="The ETag last read (optimistic locking).")]
+# Bounded so that no number reaches PostgreSQL's `integer` out of range.
+VersionNo = Annotated[int, Path(ge=1, le=1_000_000)]
 IdempotencyKey = Annotated[str | None, Header(description="Repeat-safe key: a retry returns the first answer.")]
 
 
@@ -130,7 +132,7 @@ def list_versions(proposal_id: uuid.UUID, session: SessionDep, principal: Reader
 
 
 @router.get("/{proposal_id}/versions/{version}", response_model=VersionPublic, summary="One frozen version")
-def get_version(proposal_id: uuid.UUID, version: int, session: SessionDep,
+def get_version(proposal_id: uuid.UUID, version: VersionNo, session: SessionDep,
                 principal: Reader) -> object:  # fmt: skip
     return service.get_version(session, access.load_for_read(session, principal, proposal_id), version)
 
@@ -141,7 +143,7 @@ def get_version(proposal_id: uuid.UUID, version: int, session: SessionDep,
     summary="What changed between two versions",
 )
 def diff_versions(
-    proposal_id: uuid.UUID, from_version: int, to_version: int, session: SessionDep, principal: Reader
+    proposal_id: uuid.UUID, from_version: VersionNo, to_version: VersionNo, session: SessionDep, principal: Reader
 ) -> VersionDiff:
     proposal = access.load_for_read(session, principal, proposal_id)
     changes = service.version_diff(session, proposal, from_version, to_version)

@@ -35,7 +35,7 @@ def latest_questionnaire(call_id: uuid.UUID, session: SessionDep, _: CurrentPrin
     summary="One published version of the call's questionnaire",
 )
 def questionnaire_version(
-    call_id: uuid.UUID, version: Annotated[int, Path(ge=1)], session: SessionDep, _: CurrentPrincipal
+    call_id: uuid.UUID, version: Annotated[int, Path(ge=1, le=1_000_000)], session: SessionDep, _: CurrentPrincipal
 ) -> QuestionnairePublic:
     get_call(session=session, call_id=call_id)
     try:
