@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from rsc_common.events.topics import dead_letter_topic, ensure_topics
 from tests.support.servers import KAFKA_BOOTSTRAP
@@ -17,21 +18,28 @@ def fresh_topic(prefix: str = "test") -> str:
 
 
 def read_all(topic: str, expected: int, timeout_ms: int = 20_000) -> list:
-    """Read a topic from the beginning until `expected` records arrived (or the timeout)."""
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=KAFKA_BOOTSTRAP,
-        group_id=f"reader-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=timeout_ms,
-    )
-    records = []
+    """Read a topic from the beginning until `expected` records arrived (or the timeout).
+
+    Partitions are assigned directly (no consumer group): no rebalance to wait for, and nothing
+    committed that could hide records from a later read.
+    """
+    consumer = KafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False, group_id=None)
+    records: list = []
     try:
-        for record in consumer:
-            records.append(record)
-            if len(records) >= expected:
-                break
+        deadline = time.monotonic() + timeout_ms / 1000
+        partitions = None
+        while not partitions and time.monotonic() < deadline:
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:
+                time.sleep(0.2)
+        if not partitions:
+            return records
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        consumer.seek_to_beginning(*assigned)
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
     finally:
         consumer.close()
     return records
