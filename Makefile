@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap up down status logs reset test test-unit lint format schemas openapi
+.PHONY: help bootstrap up down status logs reset test test-unit lint format schemas bench bench-quick
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,3 +44,9 @@ format: ## ruff fix and format
 
 schemas: ## regenerate the event JSON Schemas in docs/events/
 	@$(UV) run --frozen python -m rsc_common.events.schemas
+
+bench: ## benchmarks against the running stack (`make up` first); results in docs/benchmarks.md
+	@$(UV) run --frozen python -m bench.intake_surge
+
+bench-quick: ## a one-minute smoke version of the benchmarks (does not claim the targets)
+	@$(UV) run --frozen python -m bench.intake_surge --quick
