@@ -333,11 +333,12 @@ def _proc_table() -> dict[int, tuple[int, int, str]]:
     return table
 
 
-def _system_ticks() -> tuple[int, int]:
+def _system_ticks() -> tuple[int, int, int]:
+    """(total, idle incl. iowait, iowait) jiffies of all CPUs."""
     with open("/proc/stat") as fh:
         parts = [int(x) for x in fh.readline().split()[1:]]
-    idle = parts[3] + (parts[4] if len(parts) > 4 else 0)
-    return sum(parts), idle
+    iowait = parts[4] if len(parts) > 4 else 0
+    return sum(parts), parts[3] + iowait, iowait
 
 
 class CpuMeter:
@@ -422,7 +423,9 @@ class CpuMeter:
                 other[comm] = other.get(comm, 0.0) + used / _CLK_TCK / elapsed
         total, idle = last[2][0] - first[2][0], last[2][1] - first[2][1]
         busy = (total - idle) / total if total else 0.0
+        iowait = (last[2][2] - first[2][2]) / total if total else 0.0
         return {
+            "iowait": iowait,
             "elapsed": elapsed,
             "cores": cores,
             "other": other,
@@ -437,7 +440,8 @@ def cpu_table(cpu: dict[str, Any], top: int = 8) -> list[str]:
     ncpu = cpu["ncpu"]
     lines = [
         f"Whole machine busy: {cpu['system_busy'] * 100:.0f}% of {ncpu} cores "
-        f"({cpu['system_busy'] * ncpu:.2f} cores) over {cpu['elapsed']:.0f} s.",
+        f"({cpu['system_busy'] * ncpu:.2f} cores) over {cpu['elapsed']:.0f} s"
+        + (f"; I/O wait {cpu['iowait'] * 100:.0f}%." if "iowait" in cpu else "."),
         "",
         "| process (with children) | cores used |",
         "|---|---:|",
