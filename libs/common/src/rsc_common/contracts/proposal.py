@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, model_validator
@@ -115,6 +116,24 @@ class ProposalDetails(Strict):
     sensitive_infrastructure: SensitiveInfrastructure | None = None
 
 
+class ControllerKind(StrEnum):
+    shareholder = "shareholder"
+    parent_organisation = "parent_organisation"
+    controlling_body = "controlling_body"  # e.g. a ministry or board with decisive influence
+    other = "other"
+
+
+class DeclaredController(Strict):
+    """An owner or controller the applicant declares for a partner (screened like the partner)."""
+
+    name: Name
+    identifiers: Identifiers = Identifiers()
+    country: CountryCode
+    kind: ControllerKind
+    share_percent: Percent | None = None
+    decisive_influence: bool = False
+
+
 class Partner(Strict):
     """A partner organisation (categories 1c third country and 1d due diligence)."""
 
@@ -129,6 +148,9 @@ class Partner(Strict):
     partner_type: PartnerType
     role: PartnerRole
     budget_share_percent: Percent
+    owners_and_controllers: Annotated[list[DeclaredController], Field(max_length=20)] = Field(
+        default=[], description="Owners (significant shareholders) and controllers of the partner, as far as known."
+    )
     shares: Annotated[list[SharedResource], Field(max_length=5)] = Field(
         default=[], description="What will be shared with or made available to this partner."
     )

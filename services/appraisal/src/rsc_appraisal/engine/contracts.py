@@ -78,6 +78,9 @@ class ListEntry(Frozen):
     positives) survive list updates."""
 
     entry_id: Annotated[str, Field(min_length=1, max_length=200)]
+    # False for parties that a list only carries as related parties (e.g. a FollowTheMoney entity that is
+    # not a target but owns or is owned by one): matched for ownership chains, never flagged on their own.
+    listed: bool = True
     schema_name: str = Field(description="FollowTheMoney schema, e.g. Organization, Company, Person.")
     names: tuple[str, ...] = Field(min_length=1, description="Primary name first, then the other names and aliases.")
     weak_aliases: tuple[str, ...] = ()
