@@ -157,3 +157,77 @@ class AppraisalInformationRequested(EventData):
     message: str = Field(min_length=1, max_length=10_000)
     due_at: AwareDatetime
     requested_at: AwareDatetime
+
+
+class ScreenedFlag(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule_id: str
+    category: str
+    level: str
+    subject: str
+    title: str
+    hard_gate: bool = False
+
+
+@register
+class ProposalScreened(EventData):
+    """The screening engine appraised a proposal version (appraisal). Staff-internal: carries the
+    risk level and flags, so it never goes to the applicant side; details via the appraisal API."""
+
+    event_type: ClassVar[str] = "appraisal.screened"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    screening_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    trigger: str = Field(description="submission | rescreen_list_update | officer_rerun")
+    level: str = Field(description="low | medium | high | very_high")
+    category_levels: dict[str, str]
+    auto_clear: bool
+    flags: list[ScreenedFlag]
+    safeguards: list[str] = Field(description="Recommended safeguard measure ids.")
+    policy_version: str
+    reference_versions: dict[str, str]
+    input_hash: str
+    warnings: list[str] = []
+    screened_at: AwareDatetime
+
+
+@register
+class ScreeningHitFound(EventData):
+    """Re-screening after a list update found a match that the previous screening of the same
+    proposal version did not have (appraisal)."""
+
+    event_type: ClassVar[str] = "appraisal.new_list_hit"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    screening_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    proposal_state: str = Field(description="open | funded")
+    query_ref: str
+    organisation_name: str
+    list_key: str
+    list_version: str
+    entry_id: str
+    entry_caption: str
+    score: float
+
+
+@register
+class ReferenceDataChanged(EventData):
+    """A policy, country-profile set or entity-list version was imported or activated (appraisal).
+    Activating an entity-list version triggers re-screening; every change is an audit record."""
+
+    event_type: ClassVar[str] = "appraisal.reference_changed"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    dataset_id: uuid.UUID
+    kind: str = Field(description="policy | country_profiles | entity_list")
+    key: str
+    version_label: str
+    action: str = Field(description="imported | activated | superseded")
+    actor: str
+    at: AwareDatetime
+    sha256: str
