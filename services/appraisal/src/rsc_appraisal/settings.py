@@ -11,3 +11,6 @@ class AppraisalSettings(ServiceSettings):
     service_name: str = "rsc-appraisal"
     database_url: str = "postgresql://rsc:rsc@127.0.0.1:15432/rsc_appraisal"
     http_port: int = 8102
+    # `rsc-appraisal seed` loads the default policy and the example country profiles; with this on
+    # (local stack, demos) also the fictitious demo entity lists. Off in production (deploy/k8s).
+    seed_demo_lists: bool = True

@@ -1,0 +1,20 @@
+"""Who may do what in appraisal (one dependency per kind of route)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from rsc_common.auth import Principal, RequireRoles, Role
+
+# Screening results, list matches and canonical organisations are need-to-know funder data: never
+# applicants; reporting officers get statistics elsewhere, not case data.
+ScreeningReader = Annotated[
+    Principal, Depends(RequireRoles(Role.case_officer, Role.security_adviser, Role.admin, Role.auditor))
+]
+# Running the engine (re-run, preview, policy comparison) and deciding on matches.
+ScreeningOperator = Annotated[Principal, Depends(RequireRoles(Role.case_officer, Role.security_adviser))]
+PolicyAnalyst = Annotated[Principal, Depends(RequireRoles(Role.security_adviser, Role.admin))]
+# Loading and activating policies and reference data.
+ReferenceAdmin = Annotated[Principal, Depends(RequireRoles(Role.admin))]
