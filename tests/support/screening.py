@@ -82,7 +82,7 @@ def clean_content() -> dict[str, Any]:
     }
 
 
-def flagged_content() -> dict[str, Any]:
+def flagged_content(partner_name: str = "Northbridge Institut for Applied Photonics") -> dict[str, Any]:
     """Photonics with a partner that resembles the demo watch list's Northbridge institute."""
     content = clean_content()
     content["details"].update(
@@ -93,9 +93,7 @@ def flagged_content() -> dict[str, Any]:
         keywords=["photonics", "quantum key distribution", "lasers"],
         critical_technology_areas=["quantum"],
     )
-    content["partners"][1] = _partner(
-        "Northbridge Institut for Applied Photonics", "GB", partner_type="research_institute", shares=["know_how"]
-    )
+    content["partners"][1] = _partner(partner_name, "GB", partner_type="research_institute", shares=["know_how"])
     return content
 
 

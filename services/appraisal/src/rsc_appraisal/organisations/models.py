@@ -22,7 +22,7 @@ class Organisation(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("key_kind", "key", name="uq_organisation_key"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    key_kind: str  # "lei" | "ror" | "pic" | "vat" | "name"
+    key_kind: str  # "identifier" (key "lei:…", "ror:…", "pic:…", "vat:…") or "name" (key "<country>:<tokens>")
     key: str
     name: str
     country: str | None = None

@@ -1,0 +1,400 @@
+"""Screening on the real PostgreSQL and Keycloak: stored screenings, explained flags, false-positive
+decisions that survive list updates, re-screening on list activation, policy versions (load,
+preview, compare, activate) and refused imports. The worker's part (Kafka) is in
+test_screening_flow.py; here its handlers are called directly in their own transaction."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from sqlmodel import Session, create_engine, select
+
+from rsc_appraisal.app import MIGRATIONS, build_app
+from rsc_appraisal.engine.contracts import RiskLevel, level_rank
+from rsc_appraisal.policy.loader import DEFAULT_POLICY_PATH
+from rsc_appraisal.references.models import ReferenceDataset
+from rsc_appraisal.screenings import handlers
+from rsc_appraisal.screenings.context import CONTEXT
+from rsc_appraisal.screenings.models import ScreeningTrigger
+from rsc_appraisal.seed import seed_references
+from rsc_appraisal.settings import AppraisalSettings
+from rsc_appraisal.watchlists.importers.demo import demo_file
+from rsc_common.events import EventEnvelope
+from rsc_common.events.models import OutboxEvent
+from rsc_common.events.types import ProposalWithdrawn, ReferenceDataChanged
+from tests.support.apps import settings_for
+from tests.support.databases import migrated_database
+from tests.support.keycloak import bearer
+from tests.support.screening import clean_content, flagged_content, snapshot
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    with migrated_database(MIGRATIONS) as url:
+        engine = create_engine(url)
+        with Session(engine) as session:
+            seed_references(session)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def engine(database: str):
+    engine = create_engine(database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def api(database: str) -> Iterator[TestClient]:
+    with TestClient(build_app(settings_for(AppraisalSettings, database))) as client:
+        yield client
+
+
+def _envelope(event_type: str) -> EventEnvelope:
+    return EventEnvelope(type=event_type, schema_version=1, source="test", subject="s", data={})
+
+
+def submit(engine, content: dict) -> uuid.UUID:
+    """What the worker does on `proposal.submitted`."""
+    snap = snapshot(content)
+    envelope = _envelope("proposal.submitted")
+    with Session(engine) as session:
+        handlers.on_proposal_submitted(session, envelope, snap)
+        session.commit()
+    return snap.proposal_id
+
+
+def activated(engine, dataset_id: str) -> None:
+    """What the worker does on `appraisal.reference_changed` (action activated)."""
+    with Session(engine) as session:
+        dataset = session.get(ReferenceDataset, uuid.UUID(dataset_id))
+        data = ReferenceDataChanged(
+            dataset_id=dataset.id,
+            kind=dataset.kind,
+            key=dataset.key,
+            version_label=dataset.version_label,
+            action="activated",
+            actor="test",
+            at=datetime.now(UTC),
+            sha256=dataset.sha256,
+        )
+        handlers.on_reference_changed(session, _envelope(data.event_type), data)
+        session.commit()
+
+
+def latest(api: TestClient, proposal_id: uuid.UUID) -> dict:
+    listed = api.get(f"/v1/proposals/{proposal_id}/screenings", headers=bearer("officer"))
+    assert listed.status_code == 200, listed.text
+    detail = api.get(f"/v1/screenings/{listed.json()[0]['id']}", headers=bearer("officer"))
+    assert detail.status_code == 200
+    return detail.json()
+
+
+def outbox(engine, event_type: str, proposal_id: uuid.UUID | None = None) -> list[dict]:
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxEvent).where(OutboxEvent.event_type == event_type)).all()
+        payloads = [r.payload["data"] for r in rows]
+    return [p for p in payloads if proposal_id is None or p["proposal_id"] == str(proposal_id)]
+
+
+def watchlist_v2(extra_rows: str) -> bytes:
+    return demo_file("demo_funder_watchlist.csv").read_bytes().rstrip(b"\n") + b"\n" + extra_rows.encode()
+
+
+def import_watchlist(api: TestClient, body: bytes, version: str) -> dict:
+    response = api.post(
+        "/v1/entity-lists/demo-funder-watchlist/versions",
+        params={"format": "watchlist-csv", "version_label": version, "title": "Funder watch list", "source": "test"},
+        content=body,
+        headers={**bearer("rsc-admin"), "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "active"
+    return response.json()
+
+
+def test_clean_proposal_is_low_with_no_flag_and_records_every_version(api: TestClient, engine) -> None:
+    proposal_id = submit(engine, clean_content())
+    screening = latest(api, proposal_id)
+    assert screening["level"] == RiskLevel.low
+    assert screening["flag_count"] == 0
+    assert screening["result"]["flags"] == []
+    assert screening["trigger"] == ScreeningTrigger.submission
+    assert screening["policy_version"] == "2026.1"
+    versions = screening["reference_versions"]
+    assert {"list:demo-funder-watchlist", "list:demo-ftm-sanctions"} <= set(versions)
+    assert any(k.startswith("classifier") for k in versions)
+    assert any(k.startswith("countries") for k in versions)
+    assert len(screening["input_hash"]) == 64
+    assert any("example data" in w for w in screening["result"]["warnings"])
+    [event] = outbox(engine, "appraisal.screened", proposal_id)
+    assert event["level"] == "low"
+    assert event["screening_id"] == screening["id"]
+    # every partner resolved to a canonical organisation with this proposal as an occurrence
+    organisations = screening["result"]["organisations"]
+    partner_ref = next(ref for ref in organisations if ref.startswith("partner:"))
+    org = api.get(f"/v1/organisations/{organisations[partner_ref]}", headers=bearer("adviser")).json()
+    assert org["key_kind"] == "identifier"
+    assert org["key"].startswith("pic:")
+    assert [o["proposal_id"] for o in org["occurrences"]] == [str(proposal_id)]
+
+
+def test_partner_resembling_a_listed_entity_gets_a_high_level_with_explained_flags(api: TestClient, engine) -> None:
+    proposal_id = submit(engine, flagged_content())
+    screening = latest(api, proposal_id)
+    assert level_rank(screening["level"]) >= level_rank(RiskLevel.high), screening["result"]["flags"]
+    assert not screening["auto_clear"]
+    [match] = [m for m in screening["result"]["matches"] if m["entry_id"] == "demo-wl-0001"]
+    assert match["query_name"] == "Northbridge Institut for Applied Photonics"
+    assert match["entry_caption"] == "Northbridge Institute of Applied Photonics"
+    assert match["features"]
+    assert all(f["detail"] for f in match["features"])
+    flags = {f["rule_id"]: f for f in screening["result"]["flags"]}
+    list_flags = [f for f in flags.values() if any(e["kind"] == "list_match" for e in f["evidence"])]
+    assert list_flags, flags.keys()
+    evidence = list_flags[0]["evidence"][0]
+    assert evidence["pointer"].startswith("/content/partners/1")
+    assert "Northbridge" in evidence["detail"]
+    assert any(f["category"] == "research_domain" for f in flags.values())
+    assert screening["result"]["safeguards"], "flags recommend safeguard measures"
+    assert all(s["triggered_by"] for s in screening["result"]["safeguards"])
+
+
+def test_false_positive_decision_suppresses_the_match_and_survives_a_new_list_version(api: TestClient, engine) -> None:
+    proposal_id = submit(engine, flagged_content())
+    first = latest(api, proposal_id)
+    [match] = [m for m in first["result"]["matches"] if m["entry_id"] == "demo-wl-0001"]
+    organisation_id = first["result"]["organisations"][match["query_ref"]]
+    decision = {
+        "list_key": "demo-funder-watchlist",
+        "entry_id": "demo-wl-0001",
+        "decision": "false_positive",
+        "reason": "Different institute: registry checked, other address and director.",
+    }
+    assert (
+        api.post(f"/v1/organisations/{organisation_id}/match-decisions", json=decision, headers=bearer("auditor"))
+    ).status_code == 403
+    made = api.post(f"/v1/organisations/{organisation_id}/match-decisions", json=decision, headers=bearer("adviser"))
+    assert made.status_code == 201, made.text
+
+    rerun = api.post(f"/v1/proposals/{proposal_id}/screenings", headers=bearer("officer"))
+    assert rerun.status_code == 201, rerun.text
+    assert rerun.json()["trigger"] == "officer_rerun"
+    assert not [m for m in rerun.json()["result"]["matches"] if m["entry_id"] == "demo-wl-0001"]
+    assert rerun.json()["result"]["suppressed_matches"][0]["entry_id"] == "demo-wl-0001"
+    assert level_rank(rerun.json()["level"]) <= level_rank(first["level"])
+
+    version = import_watchlist(
+        api, watchlist_v2("demo-wl-9001,Unrelated Test Organisation,,,Organization,true,DE,,,,,,,t,t,,,,,\n"), "fp-v2"
+    )
+    activated(engine, version["id"])
+    after = latest(api, proposal_id)
+    assert after["trigger"] == "rescreen_list_update"
+    assert after["reference_versions"]["list:demo-funder-watchlist"] == "fp-v2"
+    assert not [m for m in after["result"]["matches"] if m["entry_id"] == "demo-wl-0001"]
+    assert not outbox(engine, "appraisal.new_list_hit", proposal_id)
+
+
+def test_list_activation_rescreens_open_proposals_and_reports_each_new_hit(api: TestClient, engine) -> None:
+    content = clean_content()
+    content["partners"][2]["name"] = "Orion Pulse Dynamics"
+    content["partners"][2]["identifiers"] = {}
+    open_id = submit(engine, content)
+    withdrawn_id = submit(engine, copy.deepcopy(content))
+    with Session(engine) as session:
+        handlers.on_proposal_withdrawn(
+            session,
+            _envelope("proposal.withdrawn"),
+            ProposalWithdrawn(
+                proposal_id=withdrawn_id, organisation_id=uuid.uuid4(), last_version=1, withdrawn_at=datetime.now(UTC)
+            ),
+        )
+        session.commit()
+    assert not latest(api, open_id)["result"]["matches"]
+
+    version = import_watchlist(
+        api,
+        watchlist_v2(
+            "demo-wl-9002,Orion Pulse Dynamics GmbH,,,Company,true,DE,,,,,,mil,test,Listed for the test,,,,,\n"
+        ),
+        "hits-v3",
+    )
+    activated(engine, version["id"])
+    rescreened = latest(api, open_id)
+    assert rescreened["trigger"] == "rescreen_list_update"
+    assert [m["entry_id"] for m in rescreened["result"]["matches"]] == ["demo-wl-9002"]
+    [hit] = outbox(engine, "appraisal.new_list_hit", open_id)
+    assert hit["entry_id"] == "demo-wl-9002"
+    assert hit["proposal_state"] == "open"
+    assert hit["organisation_name"] == "Orion Pulse Dynamics"
+    assert latest(api, withdrawn_id)["trigger"] == "submission"  # withdrawn: not re-screened
+
+    # a second activation event for the same version adds a screening but no new-hit event
+    activated(engine, version["id"])
+    assert len(outbox(engine, "appraisal.new_list_hit", open_id)) == 1
+
+
+def _policy_variant(version: str, **changes) -> bytes:
+    document = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    document["version"] = version
+    document.update(changes)
+    for rule in document["rules"]:
+        if rule["id"] == "partner.watchlist_match":
+            rule["level"] = "very_high"
+    return yaml.safe_dump(document, allow_unicode=True).encode()
+
+
+def test_policy_versions_are_validated_previewed_compared_and_activated(api: TestClient, engine) -> None:
+    admin = {**bearer("rsc-admin"), "Content-Type": "application/yaml"}
+    before = api.get("/v1/reference-datasets", params={"kind": "policy"}, headers=bearer("auditor")).json()
+    assert [(p["version_label"], p["status"]) for p in before] == [("2026.1", "active")]
+
+    broken = api.post("/v1/policies", content=b"version: [unclosed", headers=admin)
+    assert broken.status_code == 422
+    assert broken.headers["content-type"].startswith("application/problem+json")
+    invalid = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    invalid["rules"][0]["level"] = "catastrophic"
+    invalid["version"] = "2026.9-invalid"
+    refused = api.post("/v1/policies", content=yaml.safe_dump(invalid).encode(), headers=admin)
+    assert refused.status_code == 422, refused.text
+    assert any("rules" in e["location"] for e in refused.json()["errors"])
+    assert (
+        api.post("/v1/policies", content=_policy_variant("2026.2-test"), headers=bearer("officer")).status_code == 403
+    )
+
+    loaded = api.post("/v1/policies", content=_policy_variant("2026.2-test"), headers=admin)
+    assert loaded.status_code == 201, loaded.text
+    assert loaded.json()["status"] == "draft"
+    assert loaded.json()["warnings"] == []
+    assert api.post("/v1/policies", content=_policy_variant("2026.2-test"), headers=admin).status_code == 409
+
+    # another spelling than in the false-positive test: a different canonical organisation, no decision on it
+    proposal_id = submit(engine, flagged_content("Northbrige Institute for Applied Photonics"))
+    stored = latest(api, proposal_id)
+    preview = api.post(
+        f"/v1/proposals/{proposal_id}/screenings/preview",
+        params={"policy_version": "2026.2-test"},
+        headers=bearer("adviser"),
+    )
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["result"]["policy_version"] == "2026.2-test"
+    assert preview.json()["result"]["level"] == "very_high" != stored["level"]
+    assert latest(api, proposal_id)["id"] == stored["id"], "a preview stores nothing"
+
+    comparison = api.post(
+        "/v1/policies/compare",
+        json={"base_version": "2026.1", "candidate_version": "2026.2-test"},
+        headers=bearer("adviser"),
+    )
+    assert comparison.status_code == 200, comparison.text
+    body = comparison.json()
+    assert body["raised"] >= 1
+    assert body["lowered"] == 0
+    assert str(proposal_id) in {c["proposal_id"] for c in body["changes"]}
+    assert any(k.endswith("->very_high") for k in body["level_changes"])
+
+    overdue = api.post(
+        "/v1/policies",
+        content=_policy_variant("2019.1-overdue", effective_from="2019-01-01", review_by="2020-01-01"),
+        headers=admin,
+    )
+    assert overdue.status_code == 201, overdue.text
+    assert overdue.json()["review_overdue"]
+    assert "past its review date" in overdue.json()["warnings"][0]
+    warned = api.post(
+        f"/v1/proposals/{proposal_id}/screenings/preview",
+        params={"policy_version": "2019.1-overdue"},
+        headers=bearer("adviser"),
+    ).json()
+    assert any("review date" in w for w in warned["result"]["warnings"])
+
+    activated_policy = api.post(f"/v1/reference-datasets/{loaded.json()['id']}/activate", headers=bearer("rsc-admin"))
+    assert activated_policy.status_code == 200
+    assert activated_policy.json()["status"] == "active"
+    rerun = api.post(f"/v1/proposals/{proposal_id}/screenings", headers=bearer("officer")).json()
+    assert rerun["policy_version"] == "2026.2-test"
+    assert rerun["level"] == "very_high"
+    statuses = {
+        p["version_label"]: p["status"]
+        for p in api.get("/v1/reference-datasets", params={"kind": "policy"}, headers=bearer("auditor")).json()
+    }
+    assert statuses == {"2026.1": "superseded", "2026.2-test": "active", "2019.1-overdue": "draft"}
+    # back to the default for the other tests of this module
+    default_id = next(
+        p["id"]
+        for p in api.get("/v1/reference-datasets", params={"kind": "policy"}, headers=bearer("auditor")).json()
+        if p["version_label"] == "2026.1"
+    )
+    assert api.post(f"/v1/reference-datasets/{default_id}/activate", headers=bearer("rsc-admin")).status_code == 200
+    CONTEXT.clear()
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "body", "content_type"),
+    [
+        ("/v1/entity-lists/eu-fsf/versions", {"format": "eu-fsf-xml"}, b"<export><sanctionEntity>", "application/xml"),
+        ("/v1/entity-lists/fw/versions", {"format": "watchlist-csv"}, b"id;name\n1;x\n", "text/csv"),
+        (
+            "/v1/entity-lists/ftm/versions",
+            {"format": "ftm-jsonl"},
+            b'{"id": "a", "schema": "Nope"}\n',
+            "application/x-ndjson",
+        ),
+        (
+            "/v1/country-profiles",
+            {"source": "t"},
+            b"country,indicator,value,source,retrieved,note\nQQ,x,1,s,2020-01-01,\n",
+            "text/csv",
+        ),
+        ("/v1/entity-lists/fw/versions", {"format": "watchlist-csv"}, b"", "text/csv"),
+    ],
+    ids=["malformed-xml", "wrong-columns", "unknown-schema", "unknown-country", "empty"],
+)
+def test_bad_imports_are_refused_with_located_problems_and_store_nothing(
+    api: TestClient, engine, path: str, params: dict, body: bytes, content_type: str
+) -> None:
+    params = {"version_label": f"bad-{uuid.uuid4().hex[:6]}", "title": "t", "source": "t", **params}
+    with Session(engine) as session:
+        before = len(session.exec(select(ReferenceDataset.id)).all())
+    response = api.post(
+        path, params=params, content=body, headers={**bearer("rsc-admin"), "Content-Type": content_type}
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["detail"]
+    if body:
+        assert problem["errors"]
+        assert all(e["message"] for e in problem["errors"])
+    with Session(engine) as session:
+        assert len(session.exec(select(ReferenceDataset.id)).all()) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed", "denied"),
+    [
+        ("get", "/v1/reference-datasets", ["officer", "adviser", "auditor", "rsc-admin"], ["applicant-a", "reporter"]),
+        ("post", "/v1/policies", ["rsc-admin"], ["officer", "adviser", "auditor", "applicant-a"]),
+        ("post", "/v1/policies/compare", ["adviser", "rsc-admin"], ["officer", "auditor", "applicant-a"]),
+    ],
+)
+def test_roles(api: TestClient, method: str, path: str, allowed: list[str], denied: list[str]) -> None:
+    for user in denied:
+        assert getattr(api, method)(path, headers=bearer(user)).status_code == 403, user
+    for user in allowed:
+        assert getattr(api, method)(path, headers=bearer(user)).status_code != 403, user
+
+
+def test_screenings_are_need_to_know(api: TestClient, engine) -> None:
+    proposal_id = submit(engine, clean_content())
+    for user in ("applicant-a", "reporter", "no-role"):
+        assert api.get(f"/v1/proposals/{proposal_id}/screenings", headers=bearer(user)).status_code == 403
+    assert api.post(f"/v1/proposals/{proposal_id}/screenings", headers=bearer("auditor")).status_code == 403
+    assert api.get(f"/v1/proposals/{uuid.uuid4()}/screenings", headers=bearer("officer")).status_code == 404
