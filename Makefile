@@ -5,7 +5,8 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap up down status logs reset test test-unit lint format schemas bench bench-quick
+.PHONY: help bootstrap up down status logs reset test test-unit lint format schemas bench bench-quick bench-intake \
+	bench-matching bench-classifier bench-screening
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,8 +46,22 @@ format: ## ruff fix and format
 schemas: ## regenerate the event JSON Schemas in docs/events/
 	@$(UV) run --frozen python -m rsc_common.events.schemas
 
-bench: ## benchmarks against the running stack (`make up` first); results in docs/benchmarks.md
+bench: bench-classifier bench-matching bench-screening bench-intake ## every benchmark; results in docs/benchmarks.md
+
+bench-intake: ## intake call-deadline surge against the running stack (`make up` first)
 	@$(UV) run --frozen python -m bench.intake_surge
 
-bench-quick: ## a one-minute smoke version of the benchmarks (does not claim the targets)
+bench-matching: ## entity matching: 1 M names, latency, memory, precision/recall (no servers)
+	@$(UV) run --frozen python -m bench.entity_matching
+
+bench-classifier: ## critical-technology classifier quality on the labelled proposals (no servers)
+	@$(UV) run --frozen python -m bench.classifier_quality
+
+bench-screening: ## whole-proposal screening throughput on one core, 1 M-name lists (no servers)
+	@$(UV) run --frozen python -m bench.screening_throughput
+
+bench-quick: ## smoke versions of the benchmarks (print only, do not claim the targets)
+	@$(UV) run --frozen python -m bench.classifier_quality --no-write
+	@$(UV) run --frozen python -m bench.entity_matching --quick
+	@$(UV) run --frozen python -m bench.screening_throughput --quick
 	@$(UV) run --frozen python -m bench.intake_surge --quick
