@@ -168,6 +168,7 @@ class ScreenedFlag(BaseModel):
     subject: str
     title: str
     hard_gate: bool = False
+    requires_review: bool = True
 
 
 @register

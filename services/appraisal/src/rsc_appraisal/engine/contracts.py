@@ -245,6 +245,7 @@ class Flag(Frozen):
     level: RiskLevel = Field(description="The level this flag alone implies.")
     weight: float = 0.0
     hard_gate: bool = False
+    requires_review: bool = Field(default=True, description="A person must look at it (it prevents auto-clear).")
     subject: str = Field(description="What it is about: 'proposal', 'applicant', or an OrganisationQuery.ref.")
     evidence: tuple[Evidence, ...]
 

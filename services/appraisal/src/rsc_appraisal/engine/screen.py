@@ -92,6 +92,7 @@ def _flag(rule: RuleBase, subject: str, evidence: list[Evidence], policy: Policy
         level=level,
         weight=rule.weight,
         hard_gate=rule.hard_gate,
+        requires_review=rule.requires_review or rule.hard_gate,
         subject=subject,
         evidence=tuple(evidence),
     )
@@ -126,6 +127,7 @@ def _combination(rule: CombinationRule, flags: list[Flag], order: dict[str, int]
         level=rule.level,
         weight=rule.weight,
         hard_gate=rule.hard_gate,
+        requires_review=rule.requires_review or rule.hard_gate,
         subject="proposal",
         evidence=(evidence,),
     )

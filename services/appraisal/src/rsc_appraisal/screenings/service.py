@@ -203,6 +203,7 @@ def screened_event(screening: Screening, result: ScreeningResult) -> ProposalScr
                 subject=f.subject,
                 title=f.title,
                 hard_gate=f.hard_gate,
+                requires_review=f.requires_review,
             )
             for f in result.flags
         ],
