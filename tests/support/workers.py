@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,8 @@ def env_for(service: str, database_url: str, prefix: str) -> dict[str, str]:
         p + "TEMPORAL__ADDRESS": TEMPORAL_ADDRESS,
         p + "AUTH__KEYCLOAK_URL": KEYCLOAK_URL,
         p + "OUTBOX__POLL_INTERVAL_SECONDS": "0.1",
+        # never poll the task queue of a running `make up` stack on the shared dev server
+        p + "TEMPORAL__TASK_QUEUE": f"test-{service}-{uuid.uuid4().hex[:8]}",
     }
 
 

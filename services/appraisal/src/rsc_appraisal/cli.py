@@ -1,17 +1,45 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
 from rsc_appraisal.app import MIGRATIONS, build_app
 from rsc_appraisal.calls.handlers import on_call_opened
 from rsc_appraisal.screenings.handlers import on_proposal_submitted, on_proposal_withdrawn, on_reference_changed
 from rsc_appraisal.seed import seed
 from rsc_appraisal.settings import AppraisalSettings
+from rsc_appraisal.sla.worker import WORKFLOWS as SLA_WORKFLOWS
+from rsc_appraisal.sla.worker import sla_activities
+from rsc_appraisal.sla.worker import task_queue as temporal_task_queue
 from rsc_common.events import topics
 from rsc_common.runtime import ConsumerSpec, WorkerSpec
 from rsc_common.service import ServiceDefinition
 from rsc_common.service import main as run
 
 
-def worker(_settings: AppraisalSettings, _engine: object) -> WorkerSpec:
+def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Client], Worker]:
+    """Appraisal's Temporal worker: the SLA clocks (the casework workflows join the same worker)."""
+    threads = min(8, settings.database_pool_size)
+
+    def build(client: Client) -> Worker:
+        return Worker(
+            client,
+            task_queue=temporal_task_queue(settings),
+            workflows=[*SLA_WORKFLOWS],
+            activities=[*sla_activities(engine)],
+            # The activities are synchronous (database): they run in this pool.
+            activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="appraisal-activity"),
+            max_concurrent_activities=threads,
+        )
+
+    return build
+
+
+def worker(settings: AppraisalSettings, engine: Engine) -> WorkerSpec:
     return WorkerSpec(
         relay=True,
         consumers=[
@@ -27,6 +55,7 @@ def worker(_settings: AppraisalSettings, _engine: object) -> WorkerSpec:
                 },
             )
         ],
+        temporal_worker=temporal_worker(settings, engine),
     )
 
 

@@ -232,3 +232,78 @@ class ReferenceDataChanged(EventData):
     actor: str
     at: AwareDatetime
     sha256: str
+
+
+class SlaClockEvent(EventData):
+    """What every SLA-clock event carries: the clock (one per proposal version) as of the event.
+    Staff-internal (it carries the risk level), like `appraisal.screened`."""
+
+    clock_id: str = Field(description="The clock's workflow id, e.g. `sla-appraisal:<proposal>:v1`.")
+    case_ref: str
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    programme: str
+    config_version: str = Field(description="Version of the SLA configuration the clock snapshotted.")
+    level: str = Field(description="medium | high | very_high (low if configured)")
+    status: str = Field(description="running | paused | stopped")
+    due_at: AwareDatetime = Field(description="When the budget is (or was) used up; while paused: if resumed now.")
+    budget_working_days: int = Field(ge=0, description="The level's budget plus granted extensions.")
+    used_working_days: float
+    remaining_working_days: float = Field(description="Negative when overdue.")
+    at: AwareDatetime = Field(description="When it happened (workflow time).")
+
+
+@register
+class SlaReminder(SlaClockEvent):
+    """A configured fraction of a clock's appraisal budget is used (appraisal)."""
+
+    event_type: ClassVar[str] = "sla.reminder"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    fraction: float = Field(gt=0, lt=1)
+
+
+@register
+class SlaEscalated(SlaClockEvent):
+    """A clock reached its escalation fraction (1.0 by default): escalated to a supervisor role (appraisal)."""
+
+    event_type: ClassVar[str] = "sla.escalated"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    fraction: float = Field(gt=0, le=1)
+    to_role: str
+
+
+@register
+class SlaBreached(SlaClockEvent):
+    """A clock used its whole appraisal budget before the case was decided (appraisal)."""
+
+    event_type: ClassVar[str] = "sla.breached"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+
+@register
+class SlaExtended(SlaClockEvent):
+    """An officer extended a clock's budget (audit record: who, why, by how much) (appraisal)."""
+
+    event_type: ClassVar[str] = "sla.extended"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    working_days: int = Field(ge=1)
+    reason: str = Field(min_length=1)
+    actor: str = Field(min_length=1)
+    previous_due_at: AwareDatetime
+
+
+@register
+class SlaClockChanged(SlaClockEvent):
+    """A clock started, paused (waiting on the applicant), resumed, changed level or stopped (appraisal)."""
+
+    event_type: ClassVar[str] = "sla.clock_changed"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    change: str = Field(description="started | paused | resumed | level_changed | stopped")
+    actor: str | None = None
+    reason: str | None = Field(default=None, description="Pause reason or resume note, level-change reason.")
+    previous_level: str | None = Field(default=None, description="For level_changed.")
+    outcome: str | None = Field(default=None, description="For stopped: the case's outcome.")
