@@ -509,7 +509,8 @@ def machine() -> dict[str, str]:
 HEADER = """# Benchmarks
 
 Measured on the local stack (`make up`: PostgreSQL, Kafka, Temporal, Keycloak and the four RSC
-services, each one API process and one worker) with the load generator on the same machine.
+services, each one API and one worker process; intake's API runs `RSC_INTAKE_API_WORKERS` uvicorn
+worker processes, 2 by default) with the load generator on the same machine.
 Each scenario owns one section between `bench:<name>` markers and rewrites only that section;
 see `bench/README.md` for how to run them. Targets and reference figures:
 `/work/shared/reference/load-and-benchmarks.md` (copy kept outside the repository).

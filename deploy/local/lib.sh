@@ -72,13 +72,19 @@ start_bg() {
   WAIT_PID=$!
 }
 
-# stop_bg NAME: TERM the process group, wait up to 30 s, then KILL.
+# stop_bg NAME: TERM the process group (start_bg made the recorded pid its leader, so this reaches
+# every process it started, e.g. uvicorn's worker processes), wait up to 30 s for the whole group,
+# then KILL what is left. The group is stopped even if its leader already died (orphaned workers
+# would otherwise keep the port).
 stop_bg() {
   local name=$1 p
   p="$(pid_of "$name")"
-  if [[ -n $p ]] && kill -0 "$p" 2>/dev/null; then
+  if [[ -n $p ]] && { kill -0 "$p" 2>/dev/null || kill -0 -- "-$p" 2>/dev/null; }; then
     kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 1; done
+    for _ in $(seq 1 30); do
+      kill -0 -- "-$p" 2>/dev/null || kill -0 "$p" 2>/dev/null || break
+      sleep 1
+    done
     kill -KILL -- "-$p" 2>/dev/null || true
     log "$name stopped"
   fi

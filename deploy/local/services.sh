@@ -8,6 +8,12 @@ SERVICES=(intake appraisal monitoring notifications)
 declare -A PORT=([intake]="${RSC_INTAKE_HTTP_PORT:-8101}" [appraisal]="${RSC_APPRAISAL_HTTP_PORT:-8102}"
                  [monitoring]="${RSC_MONITORING_HTTP_PORT:-8103}" [notifications]="${RSC_NOTIFICATIONS_HTTP_PORT:-8104}")
 BIN="$RSC_ROOT/.venv/bin"
+# intake-api runs this many uvicorn worker processes on its port (one supervisor process, whose pid
+# is in run/intake-api.pid, and its workers, all in one process group that `stop` ends): Python
+# runs on one core per process, and a call deadline needs more than one core for submissions.
+# Default 2 for a 2-core machine; 1 gives the single process of the other APIs. Kubernetes keeps
+# one process per pod and scales with replicas (deploy/k8s), so it does not set this.
+export RSC_INTAKE_API_WORKERS="${RSC_INTAKE_API_WORKERS:-2}"
 
 # The services read RSC_<SERVICE>_* settings; point them at the ports of this stack.
 export_settings() {
@@ -36,8 +42,12 @@ migrate_and_seed() {
     wait "${pids[$s]}" || { tail -n 20 "$RSC_LOGS/$s-migrate.log" >&2; die "migrations of $s failed"; }
   done
   log "migrations at head for ${SERVICES[*]}"
-  export_settings intake
-  "$BIN/rsc-intake" seed >>"$RSC_LOGS/intake-seed.log" 2>&1 || { tail -n 20 "$RSC_LOGS/intake-seed.log" >&2; die "seeding demo data failed"; }
+  # intake: demo organisations, programme and call; appraisal: default policy, example country
+  # profiles and the fictitious demo entity lists (both idempotent).
+  for s in intake appraisal; do
+    ( export_settings "$s"; "$BIN/rsc-$s" seed >>"$RSC_LOGS/$s-seed.log" 2>&1 ) \
+      || { tail -n 20 "$RSC_LOGS/$s-seed.log" >&2; die "seeding $s failed"; }
+  done
   log "demo data seeded"
 }
 
@@ -64,9 +74,18 @@ stop() { for s in "${SERVICES[@]}"; do stop_bg "$s-api"; stop_bg "$s-worker"; do
 status() {
   for s in "${SERVICES[@]}"; do
     local r="not ready"; ready "$s" 2>/dev/null && r="ready"
-    status_line "$s-api" "http://127.0.0.1:${PORT[$s]}/docs  ($r)"
+    status_line "$s-api" "http://127.0.0.1:${PORT[$s]}/docs  ($r$(workers_note "$s-api"))"
     status_line "$s-worker" ""
   done
+}
+
+# ", N worker processes" for an API that runs uvicorn workers (spawned by its supervisor).
+workers_note() {
+  local p n
+  p="$(pid_of "$1")"
+  [[ -n $p ]] && kill -0 "$p" 2>/dev/null || return 0
+  n="$(pgrep -c -P "$p" -f "multiprocessing.spawn" 2>/dev/null || true)"
+  if [[ ${n:-0} -gt 0 ]]; then printf ', %s worker processes' "$n"; fi
 }
 
 health() { for s in "${SERVICES[@]}"; do ready "$s" || return 1; done; }

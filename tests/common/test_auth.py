@@ -348,6 +348,106 @@ def test_bad_signature_never_refetches(key: JWK, other_key: JWK) -> None:
     assert kc.fetches == 1
 
 
+# -- cache of verified tokens ---------------------------------------------------------------------
+
+
+def count_signature_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records every real (jwcrypto) signature verification."""
+    import jwcrypto.jws
+
+    calls: list[str] = []
+    original = jwcrypto.jws.JWS.verify
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append("verify")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(jwcrypto.jws.JWS, "verify", counting)
+    return calls
+
+
+def test_a_repeated_token_is_verified_once(key: JWK, monkeypatch: pytest.MonkeyPatch) -> None:
+    checks = count_signature_checks(monkeypatch)
+    v = TokenVerifier(SETTINGS, jwks=keyset(key))
+    token = sign(key)
+    assert v.cached(token) is None
+    first = v.verify(token)
+    assert v.cached(token) is first
+    assert all(v.verify(token) is first for _ in range(5))
+    assert checks == ["verify"]
+    v.verify(sign(key, sub="someone-else"))
+    assert checks == ["verify", "verify"]  # another token is verified in full
+
+
+def test_a_changed_token_is_never_taken_from_the_cache(verifier: TokenVerifier, key: JWK) -> None:
+    token = sign(key)
+    verifier.verify(token)
+    header, _payload, signature = token.split(".")
+    tampered = ".".join([header, b64(claims(realm_access={"roles": ["admin"]})), signature])
+    assert verifier.cached(tampered) is None
+    assert reason(verifier, tampered) == "invalid signature"
+
+
+def test_a_cached_token_expires_with_the_token(key: JWK, monkeypatch: pytest.MonkeyPatch) -> None:
+    v = TokenVerifier(SETTINGS, jwks=keyset(key))
+    now = time.time()
+    token = sign(key, exp=int(now) + 60)
+    v.verify(token)
+    monkeypatch.setattr(time, "time", lambda: now + 60 + SETTINGS.leeway_seconds + 1)
+    assert v.cached(token) is None
+    assert reason(v, token) == "token expired"
+
+
+def test_failures_are_not_cached(verifier: TokenVerifier, key: JWK, other_key: JWK) -> None:
+    forged = sign(other_key, kid="kid-1")
+    for _ in range(2):
+        assert reason(verifier, forged) == "invalid signature"
+        assert verifier.cached(forged) is None
+
+
+def test_the_cache_is_bounded(key: JWK, monkeypatch: pytest.MonkeyPatch) -> None:
+    checks = count_signature_checks(monkeypatch)
+    v = TokenVerifier(SETTINGS.model_copy(update={"token_cache_size": 2}), jwks=keyset(key))
+    a, b, c = (sign(key, sub=f"user-{i}") for i in range(3))
+    for token in (a, b, a, c):  # c pushes out the least recently used: b
+        v.verify(token)
+    assert v.cached(a) is not None
+    assert v.cached(c) is not None
+    assert v.cached(b) is None
+    assert len(checks) == 3
+
+
+def test_a_cache_size_of_zero_verifies_every_time(key: JWK, monkeypatch: pytest.MonkeyPatch) -> None:
+    checks = count_signature_checks(monkeypatch)
+    v = TokenVerifier(SETTINGS.model_copy(update={"token_cache_size": 0}), jwks=keyset(key))
+    token = sign(key)
+    for _ in range(3):
+        v.verify(token)
+    assert v.cached(token) is None
+    assert len(checks) == 3
+
+
+def test_a_key_set_change_empties_the_cache(key: JWK, rotated_key: JWK) -> None:
+    kc, clock = FakeKeycloak(key), FakeClock()
+    v = kc.verifier(clock)
+    token = sign(key)
+    v.verify(token)
+    kc.jwks = public_jwks(rotated_key)  # the key that signed `token` is retired
+    v.refresh_keys()
+    assert v.cached(token) is None
+    assert reason(v, token) == "unknown signing key"
+
+
+def test_a_refresh_with_the_same_keys_keeps_the_cache(key: JWK) -> None:
+    kc, clock = FakeKeycloak(key), FakeClock()
+    v = kc.verifier(clock)
+    token = sign(key)
+    principal = v.verify(token)
+    v.refresh_keys()
+    assert kc.fetches == 2
+    assert v.cached(token) is principal
+
+
 # -- FastAPI dependencies -------------------------------------------------------------------------
 
 

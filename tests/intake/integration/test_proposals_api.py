@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -11,14 +13,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session, create_engine, select
 
+from rsc_common.auth import Principal
 from rsc_common.db.types import utcnow
 from rsc_common.events import EventEnvelope, OutboxEvent
 from rsc_common.events.types import ApplicantVisibleStatus, AppraisalInformationRequested, AppraisalStatusChanged
 from rsc_common.http import PROBLEM_JSON
 from rsc_intake.app import MIGRATIONS, build_app
+from rsc_intake.attachments.settings import AttachmentSettings
+from rsc_intake.proposals import service as proposal_service
 from rsc_intake.proposals.handlers import on_information_requested, on_status_changed
-from rsc_intake.seed import DEMO_CALL_IDENTIFIER, seed
+from rsc_intake.seed import DEMO_CALL_IDENTIFIER, DEMO_ORGANISATIONS, seed
 from rsc_intake.settings import IntakeSettings
+from tests.intake.test_attachments_unit import make_pdf
 from tests.support.apps import settings_for
 from tests.support.databases import migrated_database
 from tests.support.keycloak import bearer
@@ -248,3 +254,75 @@ def test_list_filters_sorts_and_pages(client, call, questionnaire) -> None:
     assert all(p["status"] == "draft" for p in drafts)
     bad = client.get("/v1/proposals", params={"sort": "secret_column"}, headers=A)
     assert bad.status_code == 422
+
+
+def test_submission_writes_version_history_outbox_idempotency_and_freezes_attachments(
+    call, questionnaire, db_url, tmp_path
+) -> None:
+    """Submission works on rows (one SELECT ... FOR UPDATE, one statement for every write): check
+    every row it writes, in one transaction, and that an attachment is frozen into the version."""
+    settings = settings_for(IntakeSettings, db_url)
+    settings.attachments = AttachmentSettings(dir=tmp_path / "files", spool_dir=tmp_path / "spool")
+    with TestClient(build_app(settings)) as client:
+        pid, _ = new_draft(client, call, questionnaire, partners=4)
+        pdf = make_pdf()
+        upload = client.post(f"/v1/proposals/{pid}/attachments", data={"kind": "ethics_approval"},
+                             files={"file": ("ethics.pdf", pdf, "application/pdf")}, headers=A)  # fmt: skip
+        assert upload.status_code == 201, upload.text
+        row_version = client.get(f"/v1/proposals/{pid}", headers=A).json()["row_version"]
+        key = {"Idempotency-Key": f"submit-{uuid.uuid4()}"}
+        first = client.post(f"/v1/proposals/{pid}/submit", headers={**A, **key})
+        assert first.status_code == 201, first.text
+        body = first.json()
+        assert (body["proposal_id"], body["status"], body["version"]["version"]) == (pid, "submitted", 1)
+        assert client.post(f"/v1/proposals/{pid}/submit", headers={**A, **key}).json() == body
+
+        proposal = client.get(f"/v1/proposals/{pid}", headers=A)
+        assert proposal.json()["current_version"] == 1
+        assert proposal.json()["submitted_at"] is not None
+        assert proposal.json()["row_version"] == row_version + 1  # a new ETag
+        assert proposal.headers["etag"] == f'"{row_version + 1}"'
+        attachment = client.get(f"/v1/proposals/{pid}/attachments/{upload.json()['id']}", headers=A).json()
+        assert attachment["frozen_in_version"] == 1
+        version = client.get(f"/v1/proposals/{pid}/versions/1", headers=A).json()
+        assert [a["attachment_id"] for a in version["attachments"]] == [upload.json()["id"]]
+        assert version["attachments"][0]["sha256"] == hashlib.sha256(pdf).hexdigest()
+        assert len(version["content"]["partners"]) == 4
+        assert version["organisation"]["legal_name"] == "Demo University of Applied Sciences"
+        assert version["content_sha256"] == body["version"]["content_sha256"]
+        [change] = client.get(f"/v1/proposals/{pid}/history", headers=A).json()
+        assert (change["from_status"], change["to_status"], change["reason"]) == ("draft", "submitted", None)
+
+    [event] = events(db_url, pid)
+    assert event.type == "proposal.submitted"
+    assert event.data["attachments"] == version["attachments"]
+    assert event.data["content"] == version["content"]
+    assert event.traceparent is not None
+    with create_engine(db_url).connect() as conn:
+        records = conn.execute(
+            text("select status_code, response from idempotency_record where operation = :o"), {"o": f"submit:{pid}"}
+        ).all()
+    assert records == [(201, body)]
+
+
+def test_concurrent_repeats_of_one_submission_make_one_version(call, questionnaire, db_url, client) -> None:
+    """The idempotency look-up runs after the row lock: a repeat that waited for the first request's
+    lock sees its record and replays it, instead of failing on the status or writing a version 2."""
+    pid, _ = new_draft(client, call, questionnaire)
+    organisation = uuid.UUID(str(DEMO_ORGANISATIONS[0]["id"]))
+    principal = Principal(subject="applicant-a-subject", username="applicant-a", roles=frozenset({"applicant"}),
+                          organisation_id=organisation, client_id="rsc-cli", email=None, locale=None)  # fmt: skip
+    engine = create_engine(db_url, pool_size=4)
+    key = f"concurrent-{uuid.uuid4()}"
+
+    def attempt(_: int) -> tuple[int, dict]:
+        with Session(engine, expire_on_commit=False) as session:
+            return proposal_service.submit(session, principal, uuid.UUID(pid), key)
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(attempt, range(4)))
+    assert {status for status, _ in answers} == {201}
+    assert all(body == answers[0][1] for _, body in answers)
+    assert [v["version"] for v in client.get(f"/v1/proposals/{pid}/versions", headers=A).json()] == [1]
+    assert len(events(db_url, pid)) == 1
+    engine.dispose()

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from rsc_common.auth.errors import AuthenticationError, AuthUnavailableError
 from rsc_common.auth.principal import Principal
@@ -20,15 +21,16 @@ from rsc_common.auth.verifier import TokenVerifier
 _bearer = HTTPBearer(auto_error=False, description="Keycloak access token of realm `rsc`")
 
 
-def get_token_verifier(request: Request) -> TokenVerifier:
+# The dependencies are `async def`: FastAPI runs a plain `def` dependency in the thread pool, a hop
+# per dependency and request that costs more CPU than the work itself once a token is cached.
+async def get_token_verifier(request: Request) -> TokenVerifier:
     verifier = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
         raise RuntimeError("app.state.token_verifier is not set")
     return verifier
 
 
-# A plain `def`: FastAPI runs it in the thread pool, so a (rare) JWKS fetch never blocks the event loop.
-def get_principal(
+async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     verifier: Annotated[TokenVerifier, Depends(get_token_verifier)],
@@ -40,16 +42,20 @@ def get_principal(
             detail="missing bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    try:
-        principal = verifier.verify(credentials.credentials)
-    except AuthenticationError as exc:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=exc.detail,
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from None
-    except AuthUnavailableError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=exc.detail) from None
+    # A token verified before (the usual case) is a dictionary look-up, done on the event loop; a
+    # new one is verified in the thread pool, so a (rare) JWKS fetch never blocks the event loop.
+    principal = verifier.cached(credentials.credentials)
+    if principal is None:
+        try:
+            principal = await run_in_threadpool(verifier.verify, credentials.credentials)
+        except AuthenticationError as exc:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail=exc.detail,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from None
+        except AuthUnavailableError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=exc.detail) from None
     # For access logs / audit middleware that run outside the endpoint.
     request.state.principal = principal
     return principal
@@ -66,7 +72,7 @@ class RequireRoles:
             raise ValueError("RequireRoles needs at least one role")
         self.roles = roles
 
-    def __call__(self, principal: CurrentPrincipal) -> Principal:
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
         if not principal.has_any(*self.roles):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

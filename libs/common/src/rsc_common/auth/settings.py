@@ -16,6 +16,9 @@ class AuthSettings(BaseModel):
     leeway_seconds: int = Field(default=30, ge=0)
     # Lower bound between two JWKS fetches, so tokens with made-up `kid`s cannot hammer Keycloak.
     jwks_min_refresh_seconds: float = Field(default=10, ge=0)
+    # Verified tokens remembered (by SHA-256, until they expire) so that a client's repeated token is
+    # not verified again on every request; least recently used first out; 0 verifies every request.
+    token_cache_size: int = Field(default=10_000, ge=0)
 
     @field_validator("keycloak_url")
     @classmethod

@@ -3,14 +3,24 @@
 jwcrypto is used directly (not python-keycloak's `decode_token`, which refetches the JWKS on every
 call): we pick the key by `kid` ourselves, so "unknown key" (→ maybe refresh) and "bad signature"
 (→ never refresh) stay distinguishable, and the claim checks give precise reasons.
+
+A client sends the same access token with every request until it expires, so `verify` keeps the
+principal of each token it verified, keyed by the token's SHA-256 (the token itself is not kept),
+until the token's expiry (+ leeway): a repeat costs a hash and a dictionary look-up instead of a
+parse, an RSA verification and the claim checks. Only fully verified tokens are kept (any change to
+a token changes its hash); the cache is bounded (least recently used first out,
+`AuthSettings.token_cache_size`, 0 turns it off) and emptied whenever a JWKS refresh changes the key
+set, so a token of a retired key is refused as before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -57,9 +67,51 @@ class TokenVerifier:
         self._timeout = timeout_seconds
         self._lock = threading.Lock()
         self._last_fetch: float | None = None  # monotonic time of the last attempt, failed or not
+        # SHA-256 of a verified token → (its principal, wall-clock instant after which it is expired).
+        self._verified: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
+        self._verified_lock = threading.Lock()
 
     def verify(self, token: str) -> Principal:
-        return Principal.from_claims(self.decode(token))
+        principal = self.cached(token)
+        if principal is not None:
+            return principal
+        claims = self.decode(token)
+        principal = Principal.from_claims(claims)
+        self._remember(token, principal, claims["exp"] + self._settings.leeway_seconds)
+        return principal
+
+    def cached(self, token: str) -> Principal | None:
+        """The principal of `token` if it was verified before and has not expired since; else None
+        (then `verify` decides). Never blocks on Keycloak, so callers may use it on an event loop."""
+        size = self._settings.token_cache_size
+        if not size or not isinstance(token, str):
+            return None
+        digest = hashlib.sha256(token.encode()).digest()
+        with self._verified_lock:
+            entry = self._verified.get(digest)
+            if entry is None:
+                return None
+            if time.time() > entry[1]:
+                del self._verified[digest]  # verify() now refuses it with the precise reason
+                return None
+            self._verified.move_to_end(digest)
+            return entry[0]
+
+    def _remember(self, token: str, principal: Principal, expires_at: float) -> None:
+        size = self._settings.token_cache_size
+        if not size:
+            return
+        digest = hashlib.sha256(token.encode()).digest()
+        with self._verified_lock:
+            self._verified[digest] = (principal, expires_at)
+            self._verified.move_to_end(digest)
+            while len(self._verified) > size:
+                self._verified.popitem(last=False)
+
+    def forget_verified(self) -> None:
+        """Empty the cache of verified tokens (done automatically when the signing keys change)."""
+        with self._verified_lock:
+            self._verified.clear()
 
     def decode(self, token: str) -> dict[str, Any]:
         """Return the verified claims, or raise `AuthenticationError` / `AuthUnavailableError`."""
@@ -125,7 +177,10 @@ class TokenVerifier:
             logger.warning("fetching JWKS from %s failed: %s", url, exc)
             raise AuthUnavailableError("cannot fetch signing keys from Keycloak") from exc
         logger.info("fetched JWKS from %s: %d signing key(s)", url, len(keys))
+        changed = _fingerprints(keys) != _fingerprints(self._keys)
         self._keys = keys
+        if changed:
+            self.forget_verified()  # a key may have been retired: its tokens must be refused again
 
     # -- claims -------------------------------------------------------------------------------
 
@@ -188,6 +243,10 @@ def _index_keys(jwks: Mapping[str, Any]) -> dict[str, JWK]:
         except (JWException, ValueError, TypeError) as exc:
             logger.warning("ignoring unusable JWKS entry %s: %s", kid, exc)
     return keys
+
+
+def _fingerprints(keys: Mapping[str, JWK]) -> dict[str, str]:
+    return {kid: key.thumbprint() for kid, key in keys.items()}
 
 
 def _is_number(value: Any) -> bool:

@@ -38,13 +38,26 @@ def load_for_read(session: Session, principal: Principal, proposal_id: uuid.UUID
     raise _not_found(proposal_id)
 
 
-def load_for_write(session: Session, principal: Principal, proposal_id: uuid.UUID, *, lock: bool = True) -> Proposal:
-    """The applicant's own proposal, row-locked for the rest of the transaction."""
+def require_writer(principal: Principal, proposal_id: uuid.UUID) -> uuid.UUID:
+    """The organisation whose proposals `principal` may change (only applicants of one); staff get a
+    403, anyone else the same 404 as for a proposal that does not exist."""
     if not principal.has_any(Role.applicant) or principal.organisation_id is None:
         if can_read_all(principal):
             raise ProblemError(403, "read-only", "only the applicant organisation can change its proposal")
         raise _not_found(proposal_id)
-    proposal = session.get(Proposal, proposal_id, with_for_update=lock)
-    if proposal is None or proposal.organisation_id != principal.organisation_id:
+    return principal.organisation_id
+
+
+def check_owner(principal_organisation: uuid.UUID, proposal_id: uuid.UUID, owner: uuid.UUID | None) -> None:
+    """404 unless the proposal exists (`owner` is its organisation) and belongs to the writer's organisation."""
+    if owner is None or owner != principal_organisation:
         raise _not_found(proposal_id)
+
+
+def load_for_write(session: Session, principal: Principal, proposal_id: uuid.UUID, *, lock: bool = True) -> Proposal:
+    """The applicant's own proposal, row-locked for the rest of the transaction."""
+    organisation_id = require_writer(principal, proposal_id)
+    proposal = session.get(Proposal, proposal_id, with_for_update=lock)
+    check_owner(organisation_id, proposal_id, proposal.organisation_id if proposal is not None else None)
+    assert proposal is not None
     return proposal

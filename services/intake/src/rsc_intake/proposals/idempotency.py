@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlmodel import Session
 
 from rsc_common.http import ProblemError
 from rsc_intake.proposals.models import IdempotencyRecord
+
+RECORD_TABLE = IdempotencyRecord.__table__
+_record = RECORD_TABLE
 
 MAX_KEY_LENGTH = 200
 
@@ -31,16 +36,23 @@ def check_key(key: str | None) -> None:
         )
 
 
-def replay(
-    session: Session, *, subject: str, operation: str, key: str | None, body_hash: str
-) -> IdempotencyRecord | None:
+_REPLAY = select(_record.c.request_sha256, _record.c.status_code, _record.c.response).where(
+    _record.c.subject == bindparam("subject"),
+    _record.c.operation == bindparam("operation"),
+    _record.c.key == bindparam("key"),
+)
+
+
+def replay(session: Session, *, subject: str, operation: str, key: str | None, body_hash: str) -> Row | None:
+    """The stored answer (`status_code`, `response`) to an earlier request with this key, if any.
+
+    Must run after the caller took the lock that serialises the operation (the proposal's row
+    lock): a concurrent first request with the same key has then committed, and this statement
+    (a new snapshot) sees its record."""
     if key is None:
         return None
-    record = session.execute(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.subject == subject, IdempotencyRecord.operation == operation, IdempotencyRecord.key == key
-        )
-    ).scalar_one_or_none()
+    params = {"subject": subject, "operation": operation, "key": key}
+    record = session.connection().execute(_REPLAY, params).one_or_none()
     if record is not None and record.request_sha256 != body_hash:
         raise ProblemError(
             422, "idempotency-key-reused", "this Idempotency-Key was already used for a different request"
@@ -48,13 +60,18 @@ def replay(
     return record
 
 
-def remember(
-    session: Session, *, subject: str, operation: str, key: str | None, body_hash: str, status_code: int, response: dict
-) -> None:
-    if key is not None:
-        session.add(
-            IdempotencyRecord(
-                subject=subject, operation=operation, key=key, request_sha256=body_hash,
-                status_code=status_code, response=response,
-            )
-        )  # fmt: skip
+def record_row(
+    *, subject: str, operation: str, key: str, body_hash: str, status_code: int, response: dict, now: datetime
+) -> dict[str, Any]:
+    """The record remembering an answer (a value for every column of `RECORD_TABLE`), for the caller
+    to write in the transaction of the effect."""
+    return {
+        "id": uuid.uuid4(),
+        "subject": subject,
+        "operation": operation,
+        "key": key,
+        "request_sha256": body_hash,
+        "status_code": status_code,
+        "response": response,
+        "created_at": now,
+    }

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import Row
 
 from rsc_common.contracts.proposal import OrganisationProfile, ProposalContent, completeness_errors
 from rsc_common.http import ProblemError
@@ -22,7 +23,8 @@ REQUIRED_PROFILE_ANSWERS = (
 )
 
 
-def organisation_profile(org: ApplicantOrganisation) -> OrganisationProfile:
+def organisation_profile(org: ApplicantOrganisation | Row) -> OrganisationProfile:
+    """From an organisation, or a row with its `profile`, `legal_name`, `country_code` and `organisation_type`."""
     return OrganisationProfile.model_validate(
         {
             **org.profile,

@@ -53,10 +53,8 @@ def allowed_from(status: ProposalStatus, actor: Actor) -> list[str]:
     return sorted(to for (frm, to), actors in ALLOWED.items() if frm == status and actor in actors)
 
 
-def transition(
-    session: Session, proposal: Proposal, to: ProposalStatus, *, actor: Actor, who: str, reason: str | None = None
-) -> None:
-    frm = proposal.status
+def check_transition(frm: ProposalStatus, to: ProposalStatus, actor: Actor) -> None:
+    """Refuse (409) a transition that is not in the table; the caller records an accepted one."""
     if actor not in ALLOWED.get((frm, to), frozenset()):
         raise ProblemError(
             409,
@@ -66,6 +64,13 @@ def transition(
             to_status=to,
             allowed=allowed_from(frm, actor),
         )
+
+
+def transition(
+    session: Session, proposal: Proposal, to: ProposalStatus, *, actor: Actor, who: str, reason: str | None = None
+) -> None:
+    frm = proposal.status
+    check_transition(frm, to, actor)
     now = utcnow()
     proposal.status = to
     proposal.updated_at = now

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import uuid
+from collections import OrderedDict
 from importlib import resources
 from typing import Any
 
@@ -196,6 +198,31 @@ def to_public(questionnaire: Questionnaire) -> QuestionnairePublic:
         published_at=questionnaire.published_at,
         definition=definition_of(questionnaire),
     )
+
+
+# Published versions are immutable (rows are never updated: a change is the next version), so a
+# parsed definition can be kept for the life of the process: no query and no validation of the
+# definition per draft save or submission. Keyed by the database as well (tests use many databases
+# in one process); misses (unknown versions) are not cached. Bounded: the least recently used goes.
+DEFINITION_CACHE_SIZE = 256
+_definitions: OrderedDict[tuple[object, uuid.UUID, int], QuestionnaireDefinition] = OrderedDict()
+_definitions_lock = threading.Lock()
+
+
+def get_definition(session: Session, call_id: uuid.UUID, version: int) -> QuestionnaireDefinition:
+    """The definition of the call's questionnaire `version` (422 if there is none), cached."""
+    cache_key = (session.get_bind().url, call_id, version)
+    with _definitions_lock:
+        definition = _definitions.get(cache_key)
+        if definition is not None:
+            _definitions.move_to_end(cache_key)
+            return definition
+    definition = definition_of(get_questionnaire(session, call_id, version))
+    with _definitions_lock:
+        _definitions[cache_key] = definition
+        while len(_definitions) > DEFINITION_CACHE_SIZE:
+            _definitions.popitem(last=False)
+    return definition
 
 
 def get_questionnaire(session: Session, call_id: uuid.UUID, version: int) -> Questionnaire:
