@@ -63,7 +63,9 @@ start() {
     is_running "$s-worker" || start_bg "$s-worker" "$BIN/rsc-$s" worker
   done
   for s in "${SERVICES[@]}"; do
-    WAIT_PID="$(pid_of "$s-api")" wait_for "$s-api" 60 ready "$s"
+    # 120 s: with several uvicorn workers each process imports and builds the app itself, and on a
+    # 2-core machine starting the whole stack at once that alone can take more than a minute.
+    WAIT_PID="$(pid_of "$s-api")" wait_for "$s-api" 120 ready "$s"
     is_running "$s-worker" || { tail -n 20 "$RSC_LOGS/$s-worker.log" >&2; die "$s worker exited"; }
   done
   log "services ready"
