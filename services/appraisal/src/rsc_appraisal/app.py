@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from rsc_appraisal.calls.views import router as calls_router
+from rsc_appraisal.cases.views import router as cases_router
 from rsc_appraisal.organisations.views import router as organisations_router
 from rsc_appraisal.references.views import router as references_router
 from rsc_appraisal.screenings.views import router as screenings_router
@@ -19,6 +20,6 @@ def build_app(settings: AppraisalSettings | None = None) -> FastAPI:
         settings or AppraisalSettings(),
         title="RSC Appraisal",
         description="Research-security screening, officer review, safeguards and time-to-grant SLAs.",
-        routers=[calls_router, screenings_router, organisations_router, references_router],
+        routers=[calls_router, cases_router, screenings_router, organisations_router, references_router],
         migrations_dir=MIGRATIONS,
     )

@@ -9,7 +9,11 @@ from temporalio.worker import Worker
 
 from rsc_appraisal.app import MIGRATIONS, build_app
 from rsc_appraisal.calls.handlers import on_call_opened
-from rsc_appraisal.screenings.handlers import on_proposal_submitted, on_proposal_withdrawn, on_reference_changed
+from rsc_appraisal.cases.activities import case_activities
+from rsc_appraisal.cases.client import AppraisalGateway
+from rsc_appraisal.cases.handlers import case_handlers
+from rsc_appraisal.cases.workflow import AppraisalWorkflow
+from rsc_appraisal.screenings.handlers import on_reference_changed
 from rsc_appraisal.seed import seed
 from rsc_appraisal.settings import AppraisalSettings
 from rsc_appraisal.sla.worker import WORKFLOWS as SLA_WORKFLOWS
@@ -19,18 +23,19 @@ from rsc_common.events import topics
 from rsc_common.runtime import ConsumerSpec, WorkerSpec
 from rsc_common.service import ServiceDefinition
 from rsc_common.service import main as run
+from rsc_common.temporal import TemporalBridge
 
 
 def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Client], Worker]:
-    """Appraisal's Temporal worker: the SLA clocks (the casework workflows join the same worker)."""
+    """Appraisal's Temporal worker: the appraisal (casework) workflows and their SLA clocks."""
     threads = min(8, settings.database_pool_size)
 
     def build(client: Client) -> Worker:
         return Worker(
             client,
             task_queue=temporal_task_queue(settings),
-            workflows=[*SLA_WORKFLOWS],
-            activities=[*sla_activities(engine)],
+            workflows=[AppraisalWorkflow, *SLA_WORKFLOWS],
+            activities=[*case_activities(engine), *sla_activities(engine)],
             # The activities are synchronous (database): they run in this pool.
             activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="appraisal-activity"),
             max_concurrent_activities=threads,
@@ -40,6 +45,7 @@ def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Cl
 
 
 def worker(settings: AppraisalSettings, engine: Engine) -> WorkerSpec:
+    gateway = AppraisalGateway(TemporalBridge(settings.temporal), temporal_task_queue(settings))
     return WorkerSpec(
         relay=True,
         consumers=[
@@ -48,9 +54,7 @@ def worker(settings: AppraisalSettings, engine: Engine) -> WorkerSpec:
                 topics=[topics.INTAKE, topics.APPRAISAL],
                 handlers={
                     "call.opened": on_call_opened,
-                    "proposal.submitted": on_proposal_submitted,
-                    "proposal.resubmitted": on_proposal_submitted,
-                    "proposal.withdrawn": on_proposal_withdrawn,
+                    **case_handlers(gateway),
                     "appraisal.reference_changed": on_reference_changed,
                 },
             )

@@ -18,3 +18,14 @@ ScreeningOperator = Annotated[Principal, Depends(RequireRoles(Role.case_officer,
 PolicyAnalyst = Annotated[Principal, Depends(RequireRoles(Role.security_adviser, Role.admin))]
 # Loading and activating policies and reference data.
 ReferenceAdmin = Annotated[Principal, Depends(RequireRoles(Role.admin))]
+# The officer queue and case detail (notes within it need to be known: see cases.queries.may_read_notes).
+CaseReader = Annotated[
+    Principal, Depends(RequireRoles(Role.case_officer, Role.security_adviser, Role.admin, Role.auditor))
+]
+# Acting on cases; the workflow then checks the case-specific rules (assignment, four-eyes, ...).
+CaseWorker = Annotated[Principal, Depends(RequireRoles(Role.case_officer, Role.security_adviser, Role.admin))]
+# Aggregate figures only (no case data): reporting officers too.
+StatisticsReader = Annotated[
+    Principal,
+    Depends(RequireRoles(Role.case_officer, Role.security_adviser, Role.admin, Role.auditor, Role.reporting_officer)),
+]

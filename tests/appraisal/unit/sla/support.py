@@ -86,6 +86,10 @@ class Recorder:
         name = data.notice.change.value if data.notice.change else data.notice.kind.value
         if name in self.hold:
             await self.hold[name].wait()
+        # Like the real activity (ledger keyed by notice key): a repeated key is an earlier attempt's
+        # notice, e.g. a cancellation arriving before the workflow saw the activity complete.
+        if any(item.notice.key == data.notice.key for item in self.items):
+            return RecordSlaResult(key=data.notice.key, emitted=False)
         self.items.append(data)
         self._recorded.set()
         return RecordSlaResult(key=data.notice.key, emitted=True)

@@ -307,3 +307,154 @@ class SlaClockChanged(SlaClockEvent):
     reason: str | None = Field(default=None, description="Pause reason or resume note, level-change reason.")
     previous_level: str | None = Field(default=None, description="For level_changed.")
     outcome: str | None = Field(default=None, description="For stopped: the case's outcome.")
+
+
+# ------------------------------------------------------------------------------- casework (appraisal)
+
+
+@register
+class CaseChanged(EventData):
+    """An accepted action on an appraisal case (appraisal): the audit trail as events. Staff-internal.
+    Note bodies and evidence are never in it (need-to-know): only that a note was added."""
+
+    event_type: ClassVar[str] = "appraisal.case_changed"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    case_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    seq: int = Field(ge=1, description="Order of the change within the case.")
+    action: str
+    actor: str
+    from_status: str
+    to_status: str
+    level: str
+    summary: str
+    at: AwareDatetime
+
+
+@register
+class AppraisalCleared(EventData):
+    """A proposal version is cleared for funding (appraisal): automatically (low risk, no red flag),
+    by the reviewers, or after its safeguards were agreed. The grant may be signed."""
+
+    event_type: ClassVar[str] = "appraisal.cleared"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    case_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    level: str
+    auto_cleared: bool
+    decided_by: list[str] = Field(description="Subjects of the people who cleared it (empty when automatic).")
+    safeguards: list[str] = Field(description="Agreed safeguard measure ids (empty without safeguards).")
+    cleared_at: AwareDatetime
+
+
+@register
+class AppraisalDecided(EventData):
+    """A reviewer's decision took effect (appraisal): one reviewer, or the second of two (four-eyes)."""
+
+    event_type: ClassVar[str] = "appraisal.decided"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    case_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    outcome: str = Field(description="cleared | cleared_with_safeguards | not_fundable")
+    reason: str
+    appeal_path: str | None = None
+    decided_by: list[str]
+    level: str
+    decided_at: AwareDatetime
+
+
+class SafeguardMeasureTerms(BaseModel):
+    """A safeguard measure as the applicant sees it: what, who, by when, which evidence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    measure_id: str
+    title: str
+    owner: str
+    due_at: AwareDatetime
+    evidence_required: str
+    terms: str | None = None
+    status: str = Field(description="proposed | accepted | change_requested | evidence_submitted | verified")
+
+
+@register
+class SafeguardsProposed(EventData):
+    """The funder proposes safeguard measures for a proposal version (appraisal → intake: applicant-visible)."""
+
+    event_type: ClassVar[str] = "safeguards.proposed"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    case_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    measures: list[SafeguardMeasureTerms] = Field(min_length=1)
+    proposed_at: AwareDatetime
+
+
+@register
+class SafeguardMeasureUpdated(EventData):
+    """One measure changed (revised by the officer, accepted, evidence received, verified) (appraisal → intake)."""
+
+    event_type: ClassVar[str] = "safeguards.measure_updated"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    case_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    measure: SafeguardMeasureTerms
+    updated_at: AwareDatetime
+
+
+@register
+class SafeguardsAgreed(EventData):
+    """Every safeguard measure is agreed and verified (appraisal): they become post-award obligations."""
+
+    event_type: ClassVar[str] = "safeguards.agreed"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    case_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    measures: list[SafeguardMeasureTerms] = Field(min_length=1)
+    agreed_at: AwareDatetime
+
+
+@register
+class ProposalSafeguardResponse(EventData):
+    """The applicant accepts a safeguard measure, asks for a change (with a reason) or submits evidence (intake)."""
+
+    event_type: ClassVar[str] = "proposal.safeguard_response"
+    topic: ClassVar[str] = topics.INTAKE
+
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    measure_id: str
+    kind: str = Field(description="accept | request_change | submit_evidence")
+    text: str = Field(min_length=1, max_length=10_000)
+    evidence: list[str] = Field(default_factory=list, description="Attachment ids.")
+    responded_by: str
+    responded_at: AwareDatetime
+
+
+@register
+class GrantAwarded(EventData):
+    """The funder recorded the grant signature (appraisal): monitoring follows the project from here."""
+
+    event_type: ClassVar[str] = "grant.awarded"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    case_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    grant_reference: str
+    signed_at: AwareDatetime
+    level: str
+    auto_cleared: bool
+    obligations: list[SafeguardMeasureTerms] = Field(description="The agreed safeguards, now obligations.")
+    awarded_by: str

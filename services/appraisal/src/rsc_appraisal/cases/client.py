@@ -1,0 +1,82 @@
+"""Starting and addressing appraisal workflows from outside workflow code (Kafka handlers, API, tests)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from rsc_appraisal.cases.contracts import (
+    ApplicantSafeguardResponse,
+    AppraisalInput,
+    CaseView,
+    CloseSignal,
+    InformationProvided,
+)
+from rsc_appraisal.cases.workflow import AppraisalWorkflow, appraisal_workflow_id
+from rsc_common.temporal import TemporalBridge
+
+
+async def start_appraisal(
+    client: Client, proposal_id: uuid.UUID, version: int, *, task_queue: str
+) -> WorkflowHandle[AppraisalWorkflow, CaseView]:
+    """Start the version's workflow; one that runs or ran already is returned instead (redelivery-safe)."""
+    workflow_id = appraisal_workflow_id(proposal_id, version)
+    try:
+        return await client.start_workflow(
+            AppraisalWorkflow.run,
+            AppraisalInput(proposal_id=proposal_id, version=version),
+            id=workflow_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        return client.get_workflow_handle_for(AppraisalWorkflow.run, workflow_id)
+
+
+def appraisal_handle(client: Client, proposal_id: uuid.UUID | str, version: int) -> WorkflowHandle:
+    return client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal_workflow_id(proposal_id, version))
+
+
+async def signal_if_running(handle: WorkflowHandle, signal, arg) -> bool:
+    """Signal the workflow; False when it has ended or never existed (nothing left to steer)."""
+    try:
+        await handle.signal(signal, arg)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return True
+
+
+class AppraisalGateway:
+    """What the Kafka handlers (synchronous, in consumer threads) need from Temporal."""
+
+    def __init__(self, bridge: TemporalBridge, task_queue: str) -> None:
+        self._bridge = bridge
+        self._task_queue = task_queue
+
+    def start(self, proposal_id: uuid.UUID, version: int) -> None:
+        self._bridge.call(lambda c: start_appraisal(c, proposal_id, version, task_queue=self._task_queue))
+
+    def _signal(self, proposal_id: uuid.UUID, version: int, signal, arg) -> bool:
+        return self._bridge.call(lambda c: signal_if_running(appraisal_handle(c, proposal_id, version), signal, arg))
+
+    def supersede(self, proposal_id: uuid.UUID, version: int, reason: str) -> bool:
+        return self._signal(
+            proposal_id, version, AppraisalWorkflow.supersede, CloseSignal(reason=reason, at=datetime.now(UTC))
+        )
+
+    def withdraw(self, proposal_id: uuid.UUID, version: int, reason: str, at: datetime) -> bool:
+        return self._signal(proposal_id, version, AppraisalWorkflow.withdraw, CloseSignal(reason=reason, at=at))
+
+    def information_provided(self, proposal_id: uuid.UUID, version: int, answer: InformationProvided) -> bool:
+        return self._signal(proposal_id, version, AppraisalWorkflow.information_provided, answer)
+
+    def safeguard_response(self, proposal_id: uuid.UUID, version: int, response: ApplicantSafeguardResponse) -> bool:
+        return self._signal(proposal_id, version, AppraisalWorkflow.applicant_safeguard_response, response)
