@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, create_engine, select
 
 from rsc_appraisal.app import MIGRATIONS, build_app
+from rsc_appraisal.cases import service as case_service
 from rsc_appraisal.engine.contracts import RiskLevel, level_rank
 from rsc_appraisal.policy.loader import DEFAULT_POLICY_PATH
 from rsc_appraisal.references.models import ReferenceDataset
 from rsc_appraisal.screenings import handlers
+from rsc_appraisal.screenings import service as screenings_service
 from rsc_appraisal.screenings.context import CONTEXT
 from rsc_appraisal.screenings.models import ScreeningTrigger
 from rsc_appraisal.seed import seed_references
@@ -62,11 +64,13 @@ def _envelope(event_type: str) -> EventEnvelope:
 
 
 def submit(engine, content: dict) -> uuid.UUID:
-    """What the worker does on `proposal.submitted`."""
+    """What the worker does on `proposal.submitted`: the consumer stores the snapshot, the appraisal
+    workflow's `cases.screen` activity screens it (the workflow itself is tested elsewhere)."""
     snap = snapshot(content)
-    envelope = _envelope("proposal.submitted")
     with Session(engine) as session:
-        handlers.on_proposal_submitted(session, envelope, snap)
+        screenings_service.record_snapshot(session, snap)
+        session.commit()
+        case_service.screen_for_case(session, CONTEXT.get(session), snap.proposal_id, snap.version)
         session.commit()
     return snap.proposal_id
 

@@ -32,6 +32,7 @@ class QueueFilter:
     overdue: bool | None = None
     include_closed: bool = False
     auto_cleared: bool | None = None
+    proposal_id: uuid.UUID | None = None
 
 
 def _sla_join():
@@ -56,6 +57,8 @@ def list_cases(
         conditions.append(AppraisalCase.call_identifier == f.call_identifier)
     if f.programme:
         conditions.append(AppraisalCase.programme == f.programme)
+    if f.proposal_id is not None:
+        conditions.append(AppraisalCase.proposal_id == f.proposal_id)
     if f.auto_cleared is not None:
         conditions.append(AppraisalCase.auto_cleared == f.auto_cleared)
     if f.sla_due_within_days is not None:

@@ -123,6 +123,7 @@ def list_cases(
     overdue: bool | None = None,
     include_closed: bool = False,
     auto_cleared: bool | None = None,
+    proposal_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CasePage:
@@ -137,6 +138,7 @@ def list_cases(
         overdue=overdue,
         include_closed=include_closed,
         auto_cleared=auto_cleared,
+        proposal_id=proposal_id,
     )
     rows, total = queries.list_cases(session, f, limit=limit, offset=offset)
     return CasePage(items=[_public(case, sla) for case, sla in rows], total=total, limit=limit, offset=offset)

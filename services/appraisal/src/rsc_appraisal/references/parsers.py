@@ -91,6 +91,28 @@ def default_policy_dataset(actor: str) -> ReferenceDataset:
     return policy_dataset(raw, "application/yaml", actor)
 
 
+DEMO_POLICY_SUFFIX = "-demo"
+
+
+def demo_policy_dataset(actor: str) -> ReferenceDataset:
+    """The default policy with auto-clearance allowed on the shipped example country data, for the local
+    demo only (`seed --demo`): without it, nothing is ever cleared automatically until real country
+    profiles are imported. Its version says so ("2026.1-demo"), and so does every screening made with it."""
+    text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    replacements = {
+        'version: "2026.1"': f'version: "2026.1{DEMO_POLICY_SUFFIX}"',
+        "allow_with_example_data: false": "allow_with_example_data: true",
+        "title: RSC default research-security screening policy": (
+            "title: RSC default research-security screening policy (LOCAL DEMO - auto-clear on example data)"
+        ),
+    }
+    for old, new in replacements.items():
+        if old not in text:
+            raise ValueError(f"the default policy no longer contains {old!r}: update demo_policy_dataset")
+        text = text.replace(old, new, 1)
+    return policy_dataset(text.encode("utf-8"), "application/yaml", actor)
+
+
 def policy_json_schema_document() -> dict[str, Any]:
     return policy_json_schema()
 

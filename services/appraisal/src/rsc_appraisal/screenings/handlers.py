@@ -4,38 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from rsc_appraisal.references.models import DatasetKind
 from rsc_appraisal.screenings import service
 from rsc_appraisal.screenings.context import CONTEXT
-from rsc_appraisal.screenings.models import AppraisalProposal, ProposalState, Screening, ScreeningTrigger
+from rsc_appraisal.screenings.models import AppraisalProposal, ProposalState, ScreeningTrigger
 from rsc_common.events import EventEnvelope
 from rsc_common.events.types import (
-    ProposalResubmitted,
-    ProposalSubmitted,
     ProposalWithdrawn,
     ReferenceDataChanged,
 )
 
 log = logging.getLogger(__name__)
 WORKER = "rsc-appraisal-worker"
-
-
-def on_proposal_submitted(
-    session: Session, _envelope: EventEnvelope, data: ProposalSubmitted | ProposalResubmitted
-) -> None:
-    service.record_snapshot(session, data)
-    already = session.exec(
-        select(Screening.id).where(
-            Screening.proposal_id == data.proposal_id,
-            Screening.version == data.version,
-            Screening.trigger == ScreeningTrigger.submission,
-        )
-    ).first()
-    if already is not None:  # the same version published twice (at-least-once relay): screened once
-        return
-    service.screen_version(session, CONTEXT.get(session), data, trigger=ScreeningTrigger.submission, actor=WORKER)
 
 
 def on_proposal_withdrawn(session: Session, _envelope: EventEnvelope, data: ProposalWithdrawn) -> None:
