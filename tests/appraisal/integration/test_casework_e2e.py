@@ -195,7 +195,8 @@ def test_clean_is_auto_cleared_and_flagged_goes_through_the_whole_casework() -> 
             return [e for e in events(prefix, 40) if e.subject == flagged]
 
         assert wait_for(lambda: any(e.type == "grant.awarded" for e in mine()), timeout=60)
-        received = mine()
+        # (re-screenings after the seeded lists' activation events are legitimate extra screenings)
+        received = [e for e in mine() if e.data.get("trigger", "submission") == "submission"]
         assert len({e.id for e in received}) == len(received)
         counts = Counter(e.type for e in received)
         for event_type in ("appraisal.screened", "appraisal.decided", "safeguards.proposed", "safeguards.agreed",

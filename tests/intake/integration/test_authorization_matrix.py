@@ -2,8 +2,8 @@
 
 The table below is explicit on purpose: a new endpoint makes `test_the_table_covers_every_operation`
 fail until someone has decided, role by role, what it answers. Each cell is one request against
-real objects (org A's draft, a submitted one, one with an open information request, an
-attachment) on a throw-away, migrated and seeded database, with real Keycloak tokens.
+real objects (org A's draft, a submitted one, one with an open information request, one with
+proposed safeguards, an attachment) on a throw-away, migrated and seeded database, with real Keycloak tokens.
 
 Outcome classes:
   ok(status)  allowed: the exact 2xx, or a domain 4xx (`ok(404, "no-organisation")`) that is not an auth error
@@ -35,11 +35,12 @@ from sqlmodel import Session, create_engine
 
 from rsc_common.db.types import utcnow
 from rsc_common.events import EventEnvelope
-from rsc_common.events.types import AppraisalInformationRequested
+from rsc_common.events.types import AppraisalInformationRequested, SafeguardMeasureTerms, SafeguardsProposed
 from rsc_common.http import PROBLEM_JSON
 from rsc_intake.app import MIGRATIONS, build_app
 from rsc_intake.attachments.settings import AttachmentSettings
 from rsc_intake.proposals.handlers import on_information_requested
+from rsc_intake.safeguards.handlers import on_safeguards_proposed
 from rsc_intake.seed import DEMO_CALL_IDENTIFIER, seed
 from rsc_intake.settings import IntakeSettings
 from tests.support.apps import settings_for
@@ -88,6 +89,8 @@ HIDDEN = Outcome("404-hidden", 404, "not-found")
 U, F, H = UNAUTH, FORBIDDEN, HIDDEN
 OK, CREATED, GONE = ok(200), ok(201), ok(204)
 NO_ORG = ok(404, "no-organisation")
+ACCEPTED = ok(202)
+MEASURE = "training"
 
 
 # ----------------------------------------------------------------------------------- the world
@@ -125,6 +128,7 @@ class World:
         self.attachment = self.upload(self.draft)
         self.submitted = self.new_submitted()
         self.requested, self.request_id = self.new_information_request()
+        self.safeguarded = self.new_safeguarded()
 
     def auth(self, user: str) -> dict[str, str]:
         return {} if user == ANON else {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -173,6 +177,21 @@ class World:
             on_information_requested(session, envelope, data)
             session.commit()
         return pid, str(request_id)
+
+    def new_safeguarded(self) -> str:
+        """A submitted proposal of A with a proposed safeguard measure (as appraisal's event makes it)."""
+        pid = self.new_submitted()
+        terms = SafeguardMeasureTerms(measure_id=MEASURE, title="Training", owner="coordinator",
+                                      due_at=utcnow() + timedelta(days=30), evidence_required="attendance list",
+                                      status="proposed")  # fmt: skip
+        data = SafeguardsProposed(case_id=uuid.uuid4(), proposal_id=pid, version=1, measures=[terms],
+                                  proposed_at=utcnow())  # fmt: skip
+        envelope = EventEnvelope(type=data.event_type, schema_version=1, source="t", subject="s",
+                                 data=data.model_dump(mode="json"))  # fmt: skip
+        with Session(self.engine) as session:
+            on_safeguards_proposed(session, envelope, data)
+            session.commit()
+        return pid
 
     def upload(self, pid: str) -> str:
         response = self.client.post(
@@ -258,6 +277,19 @@ def respond(world: World, _user: str) -> Request:
                    check=lambda r: expect(r.json()["response"] == "A university." and r.json()["responded_at"]))  # fmt: skip
 
 
+def safeguard_response(world: World, _user: str) -> Request:
+    pid = world.new_safeguarded()
+
+    def check(response: httpx.Response) -> None:
+        assert (response.json()["kind"], response.json()["measure_status"]) == ("accept", "accepted")
+        shown = world.client.get(f"/v1/proposals/{pid}/safeguards", headers=world.auth("applicant-a")).json()
+        [measure] = shown["measures"]
+        assert measure["status"] == "accepted"
+
+    return Request(f"/v1/proposals/{pid}/safeguards/{MEASURE}/responses", json={"kind": "accept", "text": "We accept."},
+                   check=check)  # fmt: skip
+
+
 def upload(world: World, _user: str) -> Request:
     return Request(f"/v1/proposals/{world.new_draft()}/attachments", data={"kind": "other"},
                    files={"file": ("tiny.pdf", PDF, "application/pdf")},
@@ -315,7 +347,7 @@ def path(template: str) -> Build:
         return Request(template.format(
             call_id=world.call_id, version=1, organisation_id=ORG_A, from_version=1, to_version=1,
             draft=world.draft, submitted=world.submitted, requested=world.requested,
-            attachment=world.attachment,
+            attachment=world.attachment, safeguarded=world.safeguarded,
         ))  # fmt: skip
 
     return build
@@ -380,6 +412,8 @@ REQUESTS: dict[tuple[str, str], Build] = {
     ("GET", P + "/history"): path("/v1/proposals/{submitted}/history"),
     ("GET", P + "/information-requests"): path("/v1/proposals/{requested}/information-requests"),
     ("POST", P + "/information-requests/{request_id}/response"): respond,
+    ("GET", P + "/safeguards"): path("/v1/proposals/{safeguarded}/safeguards"),
+    ("POST", P + "/safeguards/{measure_id}/responses"): safeguard_response,
     ("POST", P + "/attachments"): upload,
     ("GET", P + "/attachments"): path("/v1/proposals/{draft}/attachments"),
     ("GET", P + "/attachments/{attachment_id}"): path("/v1/proposals/{draft}/attachments/{attachment}"),
@@ -417,6 +451,8 @@ TABLE = [
     ("GET",    P + "/history",                                      U,    OK,      H,       OK,      OK,      OK,      F,       F,       F),
     ("GET",    P + "/information-requests",                         U,    OK,      H,       OK,      OK,      OK,      F,       F,       F),
     ("POST",   P + "/information-requests/{request_id}/response",   U,    OK,      H,       F,       F,       F,       F,       F,       F),
+    ("GET",    P + "/safeguards",                                   U,    OK,      H,       OK,      OK,      OK,      F,       F,       F),
+    ("POST",   P + "/safeguards/{measure_id}/responses",            U,    ACCEPTED, H,      F,       F,       F,       F,       F,       F),
     # Attachments check access in the service, not with a role dependency: who may not read
     # proposals at all (reporter, admin, no role) gets the need-to-know 404 there, not a 403.
     ("POST",   P + "/attachments",                                  U,    CREATED, H,       F,       F,       F,       H,       H,       H),

@@ -9,7 +9,8 @@ Generated UUIDs name nothing, so most cases would stop at a 404. A hook therefor
 fuzzed cases (the coverage phase's boundary cases go out as generated):
   - some as generated;
   - some naming real objects instead (org A's drafts, two with an attachment, submitted ones,
-    ones with an open information request, the demo call and programme), with `If-Match: *`,
+    ones with an open information request, ones with proposed safeguard measures, the demo call
+    and programme), with `If-Match: *`,
     so that generated bodies get past the lookups and the lock to the domain validation;
   - some as a valid request on real objects with one value PostgreSQL cannot take (a NUL
     character in a free-text string, an integer beyond `integer`), which the API must refuse
@@ -41,11 +42,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rsc_common.db.types import utcnow
 from rsc_common.events import EventEnvelope
-from rsc_common.events.types import AppraisalInformationRequested
+from rsc_common.events.types import AppraisalInformationRequested, SafeguardMeasureTerms, SafeguardsProposed
 from rsc_common.http import PROBLEM_JSON
 from rsc_intake.app import MIGRATIONS, build_app
 from rsc_intake.attachments.settings import AttachmentSettings
 from rsc_intake.proposals.handlers import on_information_requested
+from rsc_intake.safeguards.handlers import on_safeguards_proposed
 from rsc_intake.seed import DEMO_CALL_IDENTIFIER, seed
 from rsc_intake.settings import IntakeSettings
 from tests.support.apps import settings_for
@@ -68,6 +70,7 @@ REAL: list[dict[str, Any]] = []
 # Valid bodies and queries per operation, also from the fixture: what the hostile values go into.
 VALID: dict[str, dict[str, Any]] = {}
 HOSTILE_INTEGER = 2**40  # beyond PostgreSQL's `integer`
+MEASURES = ("training", "cyber_baseline", "partner_assurances")
 
 
 def _leaves(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
@@ -235,8 +238,8 @@ def tokens() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def real_ids(app: FastAPI, engine: Engine, tokens: dict[str, str]) -> Iterator[list[dict[str, Any]]]:
-    """Org A's drafts (two with an attachment), submitted ones, some with an open information request;
-    and valid requests for the hostile values."""
+    """Org A's drafts (two with an attachment), submitted ones, some with an open information request,
+    some with proposed safeguard measures; and valid requests for the hostile values."""
     a = {"Authorization": f"Bearer {tokens['applicant-a']}"}
     with TestClient(app) as client:
         [call] = [c for c in client.get("/v1/calls", headers=a).json() if c["identifier"] == DEMO_CALL_IDENTIFIER]
@@ -278,6 +281,21 @@ def real_ids(app: FastAPI, engine: Engine, tokens: dict[str, str]) -> Iterator[l
                                          data=data.model_dump(mode="json"))  # fmt: skip
                 on_information_requested(session, envelope, data)
             session.commit()
+        # Answering a measure changes its status: a few proposals with a few measures each.
+        safeguarded = [submitted() for _ in range(3)]
+        with Session(engine) as session:
+            for pid in safeguarded:
+                terms = [
+                    SafeguardMeasureTerms(measure_id=m, title=m, owner="coordinator", status="proposed",
+                                          due_at=utcnow() + timedelta(days=30), evidence_required="a document")
+                    for m in MEASURES
+                ]  # fmt: skip
+                proposed = SafeguardsProposed(case_id=uuid.uuid4(), proposal_id=pid, version=1, measures=terms,
+                                              proposed_at=utcnow())  # fmt: skip
+                envelope = EventEnvelope(type=proposed.event_type, schema_version=1, source="t", subject="s",
+                                         data=proposed.model_dump(mode="json"))  # fmt: skip
+                on_safeguards_proposed(session, envelope, proposed)
+            session.commit()
     common = {"call_id": call["id"], "programme_id": call["programme_id"], "organisation_id": ORG_A,
               "version": 1, "from_version": 1, "to_version": 1}  # fmt: skip
     REAL.extend(
@@ -289,6 +307,7 @@ def real_ids(app: FastAPI, engine: Engine, tokens: dict[str, str]) -> Iterator[l
             {**common, "proposal_id": drafts[-1]},
             *({**common, "proposal_id": pid} for pid in versions),
             *({**common, "proposal_id": pid, "request_id": str(rid)} for pid, rid in requests),
+            *({**common, "proposal_id": pid, "measure_id": m} for pid in safeguarded for m in MEASURES),
         ]
     )
     now = utcnow().replace(microsecond=0)
@@ -307,6 +326,9 @@ def real_ids(app: FastAPI, engine: Engine, tokens: dict[str, str]) -> Iterator[l
             "POST /v1/proposals/{proposal_id}/withdraw": {"body": {"reason": "The consortium changed."}},
             "POST /v1/proposals/{proposal_id}/information-requests/{request_id}/response": {
                 "body": {"response": "A public university."}
+            },
+            "POST /v1/proposals/{proposal_id}/safeguards/{measure_id}/responses": {
+                "body": {"kind": "submit_evidence", "text": "The signed clause is attached.", "evidence": []}
             },
         }
     )  # fmt: skip

@@ -10,6 +10,7 @@ from rsc_intake.calls.views import router as calls_router
 from rsc_intake.organisations.views import router as organisations_router
 from rsc_intake.proposals.views import router as proposals_router
 from rsc_intake.questionnaires.views import router as questionnaires_router
+from rsc_intake.safeguards.views import router as safeguards_router
 from rsc_intake.settings import IntakeSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,6 +21,13 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
         settings or IntakeSettings(),
         title="RSC Intake",
         description="Applicant submissions with their research-security self-assessment.",
-        routers=[calls_router, questionnaires_router, organisations_router, proposals_router, attachments_router],
+        routers=[
+            calls_router,
+            questionnaires_router,
+            organisations_router,
+            proposals_router,
+            attachments_router,
+            safeguards_router,
+        ],
         migrations_dir=MIGRATIONS,
     )

@@ -8,16 +8,19 @@ from rsc_common.service import ServiceDefinition
 from rsc_common.service import main as run
 from rsc_common.telemetry import configure_logging
 from rsc_intake.app import MIGRATIONS, build_app
-from rsc_intake.proposals.handlers import HANDLERS
+from rsc_intake.proposals.handlers import HANDLERS as PROPOSAL_HANDLERS
+from rsc_intake.safeguards.handlers import HANDLERS as SAFEGUARD_HANDLERS
 from rsc_intake.seed import seed
 from rsc_intake.settings import IntakeSettings
+
+HANDLERS = {**PROPOSAL_HANDLERS, **SAFEGUARD_HANDLERS}
 
 DEFINITION = ServiceDefinition(
     name="rsc-intake",
     settings=IntakeSettings,
     app=build_app,
     migrations_dir=MIGRATIONS,
-    # Intake publishes its events (outbox relay) and applies appraisal's status events.
+    # Intake publishes its events (outbox relay) and applies appraisal's status and safeguard events.
     worker=lambda settings, engine: WorkerSpec(
         relay=True,
         consumers=[ConsumerSpec(group_id="rsc-intake", topics=[topics.APPRAISAL], handlers=HANDLERS)],

@@ -63,8 +63,11 @@ with workflow.unsafe.imports_passed_through():
 
 WORKFLOW_NAME = "AppraisalWorkflow"
 REJECTED = "CaseRequestRejected"
-SCREEN_TIMEOUT = timedelta(minutes=5)  # a cold worker builds the list index first
-RECORD_TIMEOUT = timedelta(seconds=60)
+# How long one attempt may take before Temporal retries it elsewhere: also how long a step waits after its
+# worker died mid-attempt. Screening a proposal takes milliseconds once the worker's list index is built
+# (a cold worker builds it first: seconds for the demo lists, about a minute for 1M names).
+SCREEN_TIMEOUT = timedelta(minutes=2)
+RECORD_TIMEOUT = timedelta(seconds=20)
 # Transient failures (database, broker) are retried until they pass: a recorded change is never lost.
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
