@@ -6,7 +6,7 @@ UV ?= uv
 PYTEST_ARGS ?=
 
 .PHONY: help bootstrap up down status logs reset test test-unit lint format schemas bench bench-quick bench-intake \
-	bench-matching bench-classifier bench-screening
+	bench-matching bench-classifier bench-screening bench-casework
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,10 +46,13 @@ format: ## ruff fix and format
 schemas: ## regenerate the event JSON Schemas in docs/events/
 	@$(UV) run --frozen python -m rsc_common.events.schemas
 
-bench: bench-classifier bench-matching bench-screening bench-intake ## every benchmark; results in docs/benchmarks.md
+bench: bench-classifier bench-matching bench-screening bench-intake bench-casework ## every benchmark; results in docs/benchmarks.md
 
 bench-intake: ## intake call-deadline surge against the running stack (`make up` first)
 	@$(UV) run --frozen python -m bench.intake_surge
+
+bench-casework: ## casework end to end: surge submitted through intake, appraisal verdicts on Kafka (`make up` first)
+	@$(UV) run --frozen python -m bench.casework_surge
 
 bench-matching: ## entity matching: 1 M names, latency, memory, precision/recall (no servers)
 	@$(UV) run --frozen python -m bench.entity_matching
@@ -65,3 +68,4 @@ bench-quick: ## smoke versions of the benchmarks (print only, do not claim the t
 	@$(UV) run --frozen python -m bench.entity_matching --quick
 	@$(UV) run --frozen python -m bench.screening_throughput --quick
 	@$(UV) run --frozen python -m bench.intake_surge --quick
+	@$(UV) run --frozen python -m bench.casework_surge --quick

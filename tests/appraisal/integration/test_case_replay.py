@@ -35,6 +35,7 @@ from rsc_appraisal.cases.contracts import (
 )
 from rsc_appraisal.cases.workflow import WORKFLOW_NAME, AppraisalWorkflow
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
+from rsc_common.temporal import workflow_runner
 from tests.appraisal.integration.test_case_workflow import final_update
 from tests.appraisal.unit.cases.support import (
     ADVISER,
@@ -50,6 +51,8 @@ from tests.appraisal.unit.sla.support import Recorder, time_skipping
 HISTORIES = Path(__file__).parent / "histories"
 RECORD = os.environ.get("RSC_RECORD_CASE_HISTORIES") == "1"
 NAME = "appraisal_case_red_flag_path"
+# One history per version of the workflow code that ran cases: before and after the local-activities patch.
+HISTORY_NAMES = (NAME, "appraisal_case_red_flag_path_local_activities")
 
 
 async def red_flag_path() -> WorkflowHistory:
@@ -95,16 +98,19 @@ async def red_flag_path() -> WorkflowHistory:
 
 def replayer(*workflows: type) -> Replayer:
     return Replayer(
-        workflows=list(workflows) or [AppraisalWorkflow, SlaClockWorkflow], data_converter=pydantic_data_converter
+        workflows=list(workflows) or [AppraisalWorkflow, SlaClockWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
     )
 
 
-async def test_the_recorded_history_replays_on_the_current_code() -> None:
-    path = HISTORIES / f"{NAME}.json"
-    if RECORD:
+@pytest.mark.parametrize("name", HISTORY_NAMES)
+async def test_the_recorded_histories_replay_on_the_current_code(name: str) -> None:
+    path = HISTORIES / f"{name}.json"
+    if RECORD and not path.exists():  # new scenarios only: an existing history is never re-recorded
         path.write_text((await red_flag_path()).to_json())
     assert path.exists(), f"{path} is missing: record it with RSC_RECORD_CASE_HISTORIES=1"
-    history = WorkflowHistory.from_json(NAME, path.read_text())
+    history = WorkflowHistory.from_json(name, path.read_text())
     assert len(history.events) >= 40
     result = await replayer().replay_workflow(history)
     assert result.replay_failure is None

@@ -34,6 +34,7 @@ from rsc_appraisal.sla.contracts import (
     StopRequest,
 )
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
+from rsc_common.temporal import workflow_runner
 from tests.appraisal.unit.sla.support import Recorder, clock_data, make_calendar, sla_worker, time_skipping
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -93,7 +94,11 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, str, Recorder], Awaitable[Wo
 
 
 def replayer(*workflows: type) -> Replayer:
-    return Replayer(workflows=list(workflows) or [SlaClockWorkflow], data_converter=pydantic_data_converter)
+    return Replayer(
+        workflows=list(workflows) or [SlaClockWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

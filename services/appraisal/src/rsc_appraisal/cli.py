@@ -23,7 +23,7 @@ from rsc_common.events import topics
 from rsc_common.runtime import ConsumerSpec, WorkerSpec
 from rsc_common.service import ServiceDefinition
 from rsc_common.service import main as run
-from rsc_common.temporal import TemporalBridge
+from rsc_common.temporal import TemporalBridge, workflow_runner
 
 
 def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Client], Worker]:
@@ -39,6 +39,7 @@ def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Cl
             # The activities are synchronous (database): they run in this pool.
             activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="appraisal-activity"),
             max_concurrent_activities=threads,
+            workflow_runner=workflow_runner(),
         )
 
     return build

@@ -28,6 +28,7 @@ from rsc_appraisal.cases.routing import default_routing
 from rsc_appraisal.cases.workflow import AppraisalWorkflow
 from rsc_appraisal.policy.safeguards import default_safeguard_catalogue
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
+from rsc_common.temporal import workflow_runner
 from tests.appraisal.unit.sla.support import Recorder, clock_data
 
 OFFICER = Actor(subject="officer-1", roles=("case_officer",))
@@ -131,5 +132,6 @@ async def case_worker(client: Client, cases: CaseRecorder, sla: Recorder) -> Asy
         task_queue=task_queue,
         workflows=[AppraisalWorkflow, SlaClockWorkflow],
         activities=[cases.screen, cases.clock_input, cases.record_change, sla.record],
+        workflow_runner=workflow_runner(),
     ):
         yield task_queue

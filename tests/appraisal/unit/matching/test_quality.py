@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.entity_data import NEGATIVE_KINDS, POSITIVE_KINDS, generate
+from bench.entity_data import NEGATIVE_KINDS, POSITIVE_KINDS, core_key, generate
 from rsc_appraisal.matching import EntityIndex
 
 
@@ -49,3 +49,13 @@ def test_recall_and_precision_meet_the_targets(outcome) -> None:
     precision = found / (found + false_positives)
     assert recall >= 0.95, (recall, precision)
     assert precision >= 0.90, (recall, precision)
+
+
+def test_unlisted_organisations_are_on_no_list_and_change_nothing_else(data) -> None:
+    more = generate(20_000, per_kind=20, unlisted=200)
+    assert [q.query for q in more.queries] == [q.query for q in data.queries]
+    assert [e.names for lv in more.lists for e in lv.entries] == [e.names for lv in data.lists for e in lv.entries]
+    assert len(more.unlisted) == 200
+    assert len({name for name, _ in more.unlisted}) == 200
+    listed = {core_key(n) for lv in more.lists for e in lv.entries for n in e.names}
+    assert not any(core_key(name) in listed for name, _ in more.unlisted)

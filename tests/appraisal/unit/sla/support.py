@@ -23,6 +23,7 @@ from rsc_appraisal.sla.calendars import Holiday, WorkingCalendar
 from rsc_appraisal.sla.config import ProgrammeSla
 from rsc_appraisal.sla.contracts import RECORD_ACTIVITY, RecordSlaInput, RecordSlaResult, SlaClockInput
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
+from rsc_common.temporal import workflow_runner
 
 
 def make_calendar(*holidays: date, timezone: str = "UTC") -> WorkingCalendar:
@@ -144,6 +145,11 @@ async def sla_worker(client: Client, *activities: Callable, **options: object) -
     """A fresh worker on a fresh task queue; yields the queue."""
     task_queue = f"test-sla-{uuid.uuid4()}"
     async with Worker(
-        client, task_queue=task_queue, workflows=[SlaClockWorkflow], activities=list(activities), **options
+        client,
+        task_queue=task_queue,
+        workflows=[SlaClockWorkflow],
+        activities=list(activities),
+        workflow_runner=workflow_runner(),
+        **options,
     ):
         yield task_queue

@@ -71,6 +71,11 @@ RECORD_TIMEOUT = timedelta(seconds=20)
 # Transient failures (database, broker) are retried until they pass: a recorded change is never lost.
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
+# Recording a change and building the clock input are short database / file reads: since this patch they run
+# as local activities (no server round trip per step, which roughly halves the Temporal work per proposal).
+# Histories recorded before it keep replaying with regular activities.
+LOCAL_ACTIVITIES_PATCH = "cases-local-activities-2026-12"
+
 _STOP_OUTCOME = {
     CaseStatus.cleared: SlaOutcome.cleared,
     CaseStatus.safeguards_pending: SlaOutcome.cleared_with_safeguards,
@@ -130,7 +135,7 @@ class AppraisalWorkflow:
     # ------------------------------------------------------------------------------ internals
 
     async def _start_sla_clock(self, screened, data: AppraisalInput) -> None:
-        clock_input = await workflow.execute_activity_method(
+        clock_input = await self._short_activity(
             CaseActivities.clock_input,
             ClockRequest(
                 case_ref=screened.case_ref,
@@ -141,8 +146,6 @@ class AppraisalWorkflow:
                 programme=screened.programme,
                 call_closes_at=screened.call_closes_at,
             ),
-            start_to_close_timeout=RECORD_TIMEOUT,
-            retry_policy=RETRY,
         )
         self._sla = await workflow.start_child_workflow(
             SlaClockWorkflow.run,
@@ -183,15 +186,20 @@ class AppraisalWorkflow:
     async def _record_pending(self) -> None:
         while self._pending:
             change = self._pending[0]
-            await workflow.execute_activity_method(
-                CaseActivities.record_change,
-                change,
-                start_to_close_timeout=RECORD_TIMEOUT,
-                retry_policy=RETRY,
-                summary=f"{change.action.value} #{change.seq}",
+            await self._short_activity(
+                CaseActivities.record_change, change, summary=f"{change.action.value} #{change.seq}"
             )
             self._pending.pop(0)
             self._recorded_seq = change.seq
+
+    async def _short_activity(self, method, arg, summary: str | None = None):
+        if workflow.patched(LOCAL_ACTIVITIES_PATCH):
+            return await workflow.execute_local_activity_method(
+                method, arg, start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RETRY, summary=summary
+            )
+        return await workflow.execute_activity_method(
+            method, arg, start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RETRY, summary=summary
+        )
 
     async def _signal_sla(self) -> None:
         while self._sla_signals:

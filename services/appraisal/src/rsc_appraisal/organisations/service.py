@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from sqlalchemy import tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
@@ -22,38 +23,58 @@ from rsc_common.http.problem import ProblemError
 
 def resolve(session: Session, query: OrganisationQuery) -> uuid.UUID:
     """The canonical organisation id for a query, created on first sight (race-safe upsert)."""
-    key_kind, key = organisation_key(query.name, query.identifiers, query.countries[0] if query.countries else None)
-    session.execute(
-        pg_insert(Organisation)
-        .values(
-            id=uuid.uuid4(),
-            key_kind=key_kind,
-            key=key,
-            name=query.name,
-            country=query.countries[0] if query.countries else None,
-            created_at=_now(),
+    return resolve_many(session, [query])[query.ref]
+
+
+def resolve_many(session: Session, queries: Iterable[OrganisationQuery]) -> dict[str, uuid.UUID]:
+    """Canonical ids for every query: one multi-row insert of the unknown keys (`ON CONFLICT DO NOTHING`,
+    race-safe) and one select, whatever the number of organisations (a screening has ten or more)."""
+    keyed = {}
+    for query in queries:
+        country = query.countries[0] if query.countries else None
+        keyed[query.ref] = (organisation_key(query.name, query.identifiers, country), query.name, country)
+    if not keyed:
+        return {}
+    rows, seen = [], set()
+    for (key_kind, key), name, country in keyed.values():
+        if (key_kind, key) not in seen:
+            seen.add((key_kind, key))
+            rows.append(
+                {"id": uuid.uuid4(), "key_kind": key_kind, "key": key, "name": name, "country": country,
+                 "created_at": _now()}
+            )  # fmt: skip
+    # sorted so that concurrent screenings sharing new organisations insert them in the same order (no deadlock)
+    rows.sort(key=lambda r: (r["key_kind"], r["key"]))
+    session.execute(pg_insert(Organisation).values(rows).on_conflict_do_nothing(constraint="uq_organisation_key"))
+    found = session.exec(
+        select(Organisation.key_kind, Organisation.key, Organisation.id).where(
+            tuple_(Organisation.key_kind, Organisation.key).in_(sorted(seen))
         )
-        .on_conflict_do_nothing(constraint="uq_organisation_key")
-    )
-    return session.exec(select(Organisation.id).where(Organisation.key_kind == key_kind, Organisation.key == key)).one()
+    ).all()
+    ids = {(kind, key): oid for kind, key, oid in found}
+    return {ref: ids[kind_key] for ref, (kind_key, _name, _country) in keyed.items()}
 
 
 def record_occurrences(
     session: Session, proposal_id: uuid.UUID, version: int, resolved: Iterable[tuple[OrganisationQuery, uuid.UUID]]
 ) -> None:
-    for query, organisation_id in resolved:
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "organisation_id": organisation_id,
+            "proposal_id": proposal_id,
+            "version": version,
+            "ref": query.ref,
+            "pointer": query.pointer,
+            "declared_name": query.name,
+            "created_at": _now(),
+        }
+        for query, organisation_id in resolved
+    ]
+    if rows:  # one statement for all of them
         session.execute(
             pg_insert(OrganisationOccurrence)
-            .values(
-                id=uuid.uuid4(),
-                organisation_id=organisation_id,
-                proposal_id=proposal_id,
-                version=version,
-                ref=query.ref,
-                pointer=query.pointer,
-                declared_name=query.name,
-                created_at=_now(),
-            )
+            .values(rows)
             .on_conflict_do_nothing(constraint="uq_organisation_occurrence")
         )
 

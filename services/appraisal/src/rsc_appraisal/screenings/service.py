@@ -98,7 +98,7 @@ def evaluate(
     """Run the engine (no writes except canonical organisation records)."""
     screening_input = from_snapshot(snapshot)
     organisation_queries = queries(screening_input)
-    organisation_of = {q.ref: organisations.resolve(session, q) for q in organisation_queries}
+    organisation_of = organisations.resolve_many(session, organisation_queries)
     matcher = _RecordingMatcher(
         context, organisation_of, organisations.suppressed_entries(session, organisation_of.values())
     )
