@@ -52,7 +52,11 @@ HISTORIES = Path(__file__).parent / "histories"
 RECORD = os.environ.get("RSC_RECORD_CASE_HISTORIES") == "1"
 NAME = "appraisal_case_red_flag_path"
 # One history per version of the workflow code that ran cases: before and after the local-activities patch.
-HISTORY_NAMES = (NAME, "appraisal_case_red_flag_path_local_activities")
+HISTORY_NAMES = (
+    NAME,
+    "appraisal_case_red_flag_path_local_activities",
+    "appraisal_case_red_flag_path_local_screen",
+)
 
 
 async def red_flag_path() -> WorkflowHistory:

@@ -75,6 +75,8 @@ RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=time
 # as local activities (no server round trip per step, which roughly halves the Temporal work per proposal).
 # Histories recorded before it keep replaying with regular activities.
 LOCAL_ACTIVITIES_PATCH = "cases-local-activities-2026-12"
+# The screening itself too (a longer local activity keeps its workflow task alive by heartbeats).
+LOCAL_SCREEN_PATCH = "cases-local-screen-2026-12"
 
 _STOP_OUTCOME = {
     CaseStatus.cleared: SlaOutcome.cleared,
@@ -105,12 +107,17 @@ class AppraisalWorkflow:
 
     @workflow.run
     async def run(self, data: AppraisalInput) -> CaseView:
-        screened = await workflow.execute_activity_method(
-            CaseActivities.screen,
-            ScreenRequest(proposal_id=data.proposal_id, version=data.version),
-            start_to_close_timeout=SCREEN_TIMEOUT,
-            retry_policy=RETRY,
-        )
+        request = ScreenRequest(proposal_id=data.proposal_id, version=data.version)
+        if workflow.patched(LOCAL_SCREEN_PATCH):
+            # in the workflow's own task: no activity dispatch through the server, the screening, the first
+            # change and (for a case) the clock start complete in one or two workflow tasks
+            screened = await workflow.execute_local_activity_method(
+                CaseActivities.screen, request, start_to_close_timeout=SCREEN_TIMEOUT, retry_policy=RETRY
+            )
+        else:
+            screened = await workflow.execute_activity_method(
+                CaseActivities.screen, request, start_to_close_timeout=SCREEN_TIMEOUT, retry_policy=RETRY
+            )
         machine = CaseMachine(workflow.info().workflow_id, screened, data.proposal_id, data.version)
         self._machine = machine
         now = workflow.now()
