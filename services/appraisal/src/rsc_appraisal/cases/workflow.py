@@ -17,12 +17,13 @@ stop at the decision); the clock keeps its own history and read model.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ChildWorkflowError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -136,6 +137,11 @@ class AppraisalWorkflow:
             if machine.final:
                 break
             await workflow.wait_condition(lambda: bool(self._pending) or bool(self._sla_signals))
+        if self._sla is not None and self._sla_stop_sent:
+            # let the clock record its stop before this workflow closes: closing cancels a running child,
+            # which would record "cancelled" instead of the case's outcome
+            with contextlib.suppress(ChildWorkflowError):
+                await self._sla
         await workflow.wait_condition(workflow.all_handlers_finished)
         return machine.view()
 
