@@ -93,7 +93,10 @@ def unpublished(url: str) -> int:
 def test_submission_accepted_during_a_kafka_outage_is_published_when_the_broker_is_back(stack) -> None:
     client, url, prefix = stack
     with worker("intake", env_for("intake", url, prefix)):
-        assert wait_for(lambda: unpublished(url) == 0)
+        # the worker is connected once it has published something: only then take the broker away
+        # (a worker that starts while the broker is down exits, to be restarted by its supervisor)
+        submit_new(client, partners=1)
+        assert wait_for(lambda: unpublished(url) == 0, timeout=120)
         kafka("stop")
         try:
             pid = submit_new(client, partners=3)  # accepted: the API does not need the broker
@@ -103,5 +106,5 @@ def test_submission_accepted_during_a_kafka_outage_is_published_when_the_broker_
         finally:
             kafka("start")
         assert wait_for(lambda: unpublished(url) == 0, timeout=180)
-        events = [e for e in snapshots_on_kafka(prefix, 2) if e.subject == pid]
+        events = [e for e in snapshots_on_kafka(prefix, 3) if e.subject == pid]
         assert len(events) == 1  # published once, not lost, not duplicated

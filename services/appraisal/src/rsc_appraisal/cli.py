@@ -46,7 +46,7 @@ def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Cl
 
 
 def worker(settings: AppraisalSettings, engine: Engine) -> WorkerSpec:
-    gateway = AppraisalGateway(TemporalBridge(settings.temporal), temporal_task_queue(settings))
+    gateway = AppraisalGateway(lambda: TemporalBridge(settings.temporal), temporal_task_queue(settings))
     return WorkerSpec(
         relay=True,
         consumers=[

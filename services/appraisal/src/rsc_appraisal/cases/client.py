@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from temporalio.client import Client, WorkflowHandle
@@ -57,15 +59,24 @@ async def signal_if_running(handle: WorkflowHandle, signal, arg) -> bool:
 class AppraisalGateway:
     """What the Kafka handlers (synchronous, in consumer threads) need from Temporal."""
 
-    def __init__(self, bridge: TemporalBridge, task_queue: str) -> None:
-        self._bridge = bridge
+    def __init__(self, connect: Callable[[], TemporalBridge], task_queue: str) -> None:
+        self._connect = connect  # connected on first use, in the consumer thread, not at process start
+        self._bridge: TemporalBridge | None = None
+        self._lock = threading.Lock()
         self._task_queue = task_queue
 
+    @property
+    def bridge(self) -> TemporalBridge:
+        with self._lock:
+            if self._bridge is None:
+                self._bridge = self._connect()
+            return self._bridge
+
     def start(self, proposal_id: uuid.UUID, version: int) -> None:
-        self._bridge.call(lambda c: start_appraisal(c, proposal_id, version, task_queue=self._task_queue))
+        self.bridge.call(lambda c: start_appraisal(c, proposal_id, version, task_queue=self._task_queue))
 
     def _signal(self, proposal_id: uuid.UUID, version: int, signal, arg) -> bool:
-        return self._bridge.call(lambda c: signal_if_running(appraisal_handle(c, proposal_id, version), signal, arg))
+        return self.bridge.call(lambda c: signal_if_running(appraisal_handle(c, proposal_id, version), signal, arg))
 
     def supersede(self, proposal_id: uuid.UUID, version: int, reason: str) -> bool:
         return self._signal(

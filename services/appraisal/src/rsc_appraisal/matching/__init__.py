@@ -28,17 +28,32 @@ Bracketed text ("... (VIPT)") is matched as a name of its own.
 
 **Blocking** (`index.py`). One vocabulary of keys with compressed-sparse-row postings (numpy int32 name ids):
 each token; its *fold key* (transliteration digraphs folded, voiced/voiceless and l/r merged: "tsentr" / "centr",
-"laggaea" / "rakgaea"); its consonant skeleton; for CJK names the runs of 2-4 syllables ("beijing"); for names of
-3-8 tokens their acronym. Per query token: the exact key; for tokens unknown to the index or carried by at most
+"laggaea" / "rakgaea"); its consonant skeleton (keeping w and y when shorter than 3 letters); for CJK names the
+runs of 2-4 syllables ("beijing") and their fold keys; for names of 3-8 tokens their acronym. Per query token:
+the exact key; for tokens unknown to the index or carried by at most
 `fuzzy_max_df` names, up to `fuzzy_neighbours` similar words found through a trigram index over the vocabulary
-and verified with rapidfuzz; for distinctive tokens (at most 2,000 names) their fold and skeleton keys; joined
-adjacent query tokens; for a CJK query the runs of its syllables against words of names in other scripts. The
-*candidates* are the names carrying a rare key (at most `blocking_rare_df` names); commoner keys (up to
-`max_postings`) only add to their blocking score (membership tests in sorted postings), the commonest
+(its rarest 8 trigrams) and verified with rapidfuzz; its fold and skeleton keys (not for CJK syllables); joined
+adjacent query tokens; for a CJK query the runs of its syllables (exact and fold keys) against words of names
+in other scripts. The
+*candidates* are the names carrying a key of a distinctive query token (unknown to the index or carried by at
+most `blocking_rare_df` names: any of its variants up to `max_postings` names) or a rare key of another; the
+other keys only add to their blocking score (membership tests in sorted postings), and the commonest
 ("university") are left to scoring. Blocking score: 0.7 x the share of the query's IDF weight (log(1 + N/df))
-found in the name + 0.3 x the weighted Dice; the best `candidate_limit` (200) are kept, of which the first 20,
+found in the name + 0.3 x the weighted Dice; the best `candidate_limit` (100) are kept, of which the first 20,
 and the others whose estimated token score is at least `candidate_min_estimate`, are scored. Identifiers are
-looked up exactly (sorted hash array, verified on the entry).
+looked up exactly (sorted array of 64-bit BLAKE2 hashes, verified on the entry). Work that repeats across
+queries is cached per index or process: query names' normalisation, the fuzzy neighbours of a query token.
+
+**Pruning** (`NameScorer.token_bounds`): before the per-pair comparison, an upper bound of the token alignment
+score (below) is computed for all candidates of a query name at once, with rapidfuzz `process.cdist` over the
+distinct words and numpy: a word may only align with a word that is equal, at least `token_min_similarity`
+similar as written or after the transliteration fold, (Latin vs abjad) as consonant skeletons, or that it may
+abbreviate (same first two letters); assuming every such word aligned at similarity 1 and the others unmatched
+gives a score no alignment exceeds. Pairs whose bound cannot reach the threshold are not compared (the
+comparison would stop early and they are never returned), except for entries found by an identifier and
+acronym pairs; CJK names and pairs whose words may be written together are always compared. On the benchmark
+data about a quarter of the comparisons are left, with identical results (docs/benchmarks.md;
+`prune_by_bound=False` compares all).
 
 **Scoring** (`scoring.py`, per query name x candidate name; the best pair counts for the entry):
 ``name = 0.8 x tokens + 0.2 x fuzzy``. *tokens* aligns the two token lists, weighted by IDF (a CJK syllable
@@ -51,7 +66,7 @@ the consonant skeletons, x0.95. tokens = (sum of similarity x (w_query + w_candi
 weight of the words without counterpart) / total weight, so a different word costs more than a misspelt one.
 *fuzzy* is rapidfuzz `token_sort_ratio` of the normalised names (for CJK also without spaces, for abjad also
 on skeletons). Equal normalised names score 1.0 (`name.exact`); a one-word name of up to 6 letters (an acronym,
-a short brand) matches only itself. A one-token query equal to a candidate's acronym scores
+a short brand) matches only itself (or its syllables). A one-token query equal to a candidate's acronym scores
 ``0.85 - 0.05 x log2(names sharing that acronym)`` (`name.acronym`); weak aliases are capped at 0.85.
 ``score = max(name, identifier) - qualifiers``: an exact LEI or ROR is 1.0, PIC 0.98, VAT 0.95, registration 0.9
 (`identifier.<scheme>`); without an identifier match, a different value of the same scheme on both sides subtracts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import time
 from array import array
@@ -31,7 +32,6 @@ from rsc_appraisal.matching.normalise import (
     normalise_identifiers,
     normalise_name,
     normalise_names,
-    skeleton,
     skeleton_key,
     split_bracketed,
     vat_without_prefix,
@@ -54,7 +54,8 @@ _SYLLABLE_RUNS = (2, 3, 4)  # runs of syllables of CJK names indexed (and looked
 _FUZZY_TRIGRAMS = 8  # rarest trigrams of a query token used to find similar index tokens
 _TRIGRAM_MAX_DF = 30_000  # ... unless that many words carry them
 _DENSE_ACCUMULATION = 100_000  # hits above which candidates are marked in a name-sized array instead of sorted
-_VARIANT_MAX_DF = 2_000  # fold and skeleton variants only for query tokens carried by at most this many names
+_FUZZY_CACHE = 10_000  # query tokens whose fuzzy neighbours are kept (cleared when full; about 1 kB each)
+_PRUNE_MIN_CANDIDATES = 4  # fewer candidates are compared without computing bounds (that costs a few comparisons)
 
 _FLAG_SYLLABIC = 1
 _FLAG_ABJAD = 2
@@ -108,6 +109,26 @@ class _Postings:
         return self.ids.nbytes + self.offsets.nbytes
 
 
+def _stable_hash(text: str) -> int:
+    """64-bit hash that is the same in every process (Python's str hash is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+def _unique_counts(runs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(np.concatenate(runs), return_counts=True)` for sorted runs of distinct ids (postings): a stable
+    sort (timsort) merges the runs in a few passes, several times faster than the quicksort `np.unique` uses."""
+    if len(runs) == 1:
+        return runs[0], np.ones(len(runs[0]), dtype=np.int64)
+    ids = np.sort(np.concatenate(runs), kind="stable")
+    if len(ids) == 0:
+        return ids, np.zeros(0, dtype=np.int64)
+    first = np.empty(len(ids), dtype=bool)
+    first[0] = True
+    np.not_equal(ids[1:], ids[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return ids[starts], np.diff(starts, append=len(ids))
+
+
 def _trigrams(token: str) -> list[str]:
     padded = f"^{token}$"
     return [padded[i : i + 3] for i in range(len(padded) - 2)]
@@ -155,7 +176,7 @@ class EntityIndex:
                     self._control[eidx] = control
                 for scheme, value in normalise_identifiers(entry.identifiers).items():
                     for variant in self._identifier_variants(scheme, value):
-                        id_hash.append(hash(variant))
+                        id_hash.append(_stable_hash(variant))
                         id_entry.append(eidx)
                 seen_names: set[tuple[tuple[str, ...], frozenset[str]]] = set()
                 all_names = (*entry.names, *entry.weak_aliases)
@@ -201,7 +222,7 @@ class EntityIndex:
         self._key_offsets = offsets
         del keys
         self._vocab = vocab
-        self._vocab_list: list[str] = sorted(vocab, key=vocab.__getitem__)
+        self._vocab_list: list[str] = list(vocab)  # ids were given in insertion order
         n_names = len(self._name_entry)
         keys_arr = np.frombuffer(post_key, dtype=np.int32)
         names_arr = np.frombuffer(post_name, dtype=np.int32)
@@ -241,6 +262,7 @@ class EntityIndex:
         self._trigrams = _Postings(
             np.frombuffer(tri_key, dtype=np.int32), np.frombuffer(tri_token, dtype=np.int32), len(tri_vocab)
         )
+        self._fuzzy_cache: dict[tuple[str, int, float], list[tuple[int, float]]] = {}
         self._build_seconds = time.perf_counter() - started
 
     @classmethod
@@ -273,20 +295,16 @@ class EntityIndex:
         core = list(dict.fromkeys(tokens))
         extra: dict[str, None] = {}
         for token in core:
-            folded = fold_key(token)
-            if folded != token:
-                extra[_FOLD + folded] = None
-            skel = skeleton(token)
-            if len(skel) >= 2 and skel != token:
+            extra[_FOLD + fold_key(token)] = None
+            skel = skeleton_key(token)
+            if len(skel) >= 2:
                 extra[_SKELETON + skel] = None
         if nn.syllabic:  # runs of 2-4 syllables, as other scripts write them ("bei jing" -> "beijing")
             for size in _SYLLABLE_RUNS:
                 for i in range(len(tokens) - size + 1):
                     joined = "".join(tokens[i : i + size])
                     extra[joined] = None
-                    skel = skeleton(joined)
-                    if len(skel) >= 3:
-                        extra[_SKELETON + skel] = None
+                    extra[_FOLD + fold_key(joined)] = None
         if nn.latin:
             acr = acronym(tokens)
             if acr:
@@ -351,41 +369,69 @@ class EntityIndex:
         return self._weights[kid] if kid is not None else self._max_weight
 
     def _name(self, nid: int) -> NormalisedName:
-        start, end = int(self._key_offsets[nid]), int(self._key_offsets[nid + 1]) - 1
-        key = self._key_buffer[start:end]
-        flags = int(self._name_flags[nid])
-        entry = self._entries[int(self._name_entry[nid])]
-        pos = int(self._name_pos[nid])
-        all_names = (*entry.names, *entry.weak_aliases) if pos >= len(entry.names) else entry.names
-        return NormalisedName(
-            original=all_names[pos],
-            tokens=tuple(key.split(" ")),
-            legal_forms=self._legal_sets[int(self._name_legal[nid])],
-            syllabic=bool(flags & _FLAG_SYLLABIC),
-            abjad=bool(flags & _FLAG_ABJAD),
-            han=bool(flags & _FLAG_HAN),
-        )
+        return self._names(np.array([nid], dtype=np.int32))[0][0]
+
+    def _names(self, ids: np.ndarray) -> list[tuple[NormalisedName, int, bool]]:
+        """`_name` for many names at once, with each one's entry index and whether it is a weak alias."""
+        if len(ids) == 0:
+            return []
+        starts = self._key_offsets[ids].tolist()
+        ends = self._key_offsets[ids + 1].tolist()
+        flags = self._name_flags[ids].tolist()
+        entries = self._name_entry[ids].tolist()
+        positions = self._name_pos[ids].tolist()
+        legal = self._name_legal[ids].tolist()
+        buffer = self._key_buffer
+        legal_sets = self._legal_sets
+        all_entries = self._entries
+        out = []
+        for start, end, flag, eidx, pos, lid in zip(starts, ends, flags, entries, positions, legal, strict=True):
+            entry = all_entries[eidx]
+            names = entry.names
+            original = names[pos] if pos < len(names) else entry.weak_aliases[pos - len(names)]
+            name = NormalisedName(
+                original,
+                tuple(buffer[start : end - 1].split(" ")),
+                legal_sets[lid],
+                bool(flag & _FLAG_SYLLABIC),
+                bool(flag & _FLAG_ABJAD),
+                bool(flag & _FLAG_HAN),
+            )
+            out.append((name, eidx, bool(flag & _FLAG_WEAK)))
+        return out
 
     def _fuzzy_tokens(self, token: str) -> list[tuple[int, float]]:
-        """Index tokens similar to `token` (typos, other transliterations), best first."""
+        """Index tokens similar to `token` (typos, other transliterations), best first; cached per token (the same
+        names recur across queries: an applicant, its partners' names in many proposals)."""
+        settings = self.settings
+        key = (token, settings.fuzzy_neighbours, settings.fuzzy_min_similarity)
+        found = self._fuzzy_cache.get(key)
+        if found is None:
+            found = self._find_fuzzy_tokens(token)
+            if len(self._fuzzy_cache) >= _FUZZY_CACHE:
+                self._fuzzy_cache.clear()
+            self._fuzzy_cache[key] = found
+        return found
+
+    def _find_fuzzy_tokens(self, token: str) -> list[tuple[int, float]]:
+        trigrams = self._trigrams
         grams = [self._tri_vocab[g] for g in set(_trigrams(token)) if g in self._tri_vocab]
         if not grams:
             return []
         # the rarest trigrams only (a word with a typo or two keeps most of them): bounded work per token
-        grams.sort(key=lambda g: (self._trigrams.df(g), g))
-        grams = [g for g in grams[:_FUZZY_TRIGRAMS] if self._trigrams.df(g) <= _TRIGRAM_MAX_DF] or grams[:2]
-        pools = [self._trigrams.get(g) for g in grams]
-        ids = np.concatenate(pools) if len(pools) > 1 else pools[0]
-        if len(ids) == 0:
-            return []
-        uniq, counts = np.unique(ids, return_counts=True)
+        grams.sort(key=lambda g: (trigrams.df(g), g))
+        grams = [g for g in grams[:_FUZZY_TRIGRAMS] if trigrams.df(g) <= _TRIGRAM_MAX_DF] or grams[:2]
+        uniq, counts = _unique_counts([trigrams.get(g) for g in grams])
         need = max(1, math.ceil(len(grams) * 0.35))
         keep = counts >= need
         uniq, counts = uniq[keep], counts[keep]
+        if len(uniq) == 0:
+            return []
         if len(uniq) > 256:
             top = np.lexsort((uniq, -counts))[:256]
             uniq = uniq[top]
-        choices = [self._vocab_list[int(t)] for t in uniq]
+        vocab_list = self._vocab_list
+        choices = [vocab_list[t] for t in uniq.tolist()]
         cutoff = self.settings.fuzzy_min_similarity * 100.0
         found = process.extract(
             token, choices, scorer=fuzz.ratio, limit=self.settings.fuzzy_neighbours + 1, score_cutoff=cutoff
@@ -398,14 +444,9 @@ class EntityIndex:
         return out[: self.settings.fuzzy_neighbours]
 
     def _fold_variants(self, token: str, covered: float) -> list[tuple[int, float]]:
-        """Index keys with the same fold key as `token` (other romanisation of the same word)."""
-        folded = fold_key(token)
-        out = []
-        for key in (_FOLD + folded, folded) if folded != token else (_FOLD + folded,):
-            fid = self._vocab.get(key)
-            if fid is not None:
-                out.append((fid, max(covered, self._weights[fid]) * _FOLD_WEIGHT))
-        return out
+        """The index key of the names with a word of the same fold key as `token` (another romanisation)."""
+        fid = self._vocab.get(_FOLD + fold_key(token))
+        return [] if fid is None else [(fid, max(covered, self._weights[fid]) * _FOLD_WEIGHT)]
 
     def _term_postings(self, kid: int) -> np.ndarray | None:
         if self._postings.df(kid) > self.settings.max_postings:
@@ -413,26 +454,28 @@ class EntityIndex:
         return self._postings.get(kid)
 
     def _accumulate(
-        self, terms: list[list[tuple[int, float]]], exclude_syllabic: bool = False
-    ) -> tuple[np.ndarray, np.ndarray] | None:
+        self, terms: list[tuple[list[tuple[int, float]], bool]], exclude_syllabic: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Candidate names and, per name, the sum over the query terms (a query token and its variants: exact,
         fuzzy neighbours, fold and skeleton keys) of the weight of the best variant it carries.
 
-        The candidates are the names carrying a rare variant (at most `blocking_rare_df` names); more common
-        variants (up to `max_postings`) only add to their scores (membership tests in sorted postings), so a
-        query's generic words cost little however many names carry them. With no rare variant at all, the
-        candidates are the names carrying the rarest one."""
+        The candidates are the names carrying any variant (up to `max_postings` names) of a distinctive term (a
+        token unknown to the index or carried by at most `blocking_rare_df` names, a joined word, an acronym),
+        or a rare variant of another; the other variants only add to their scores (membership tests in sorted
+        postings), so a query's generic words cost little however many names carry them. With no such variant,
+        the candidates are the names carrying the rarest one. Returns the candidates, their sums over all terms
+        and over the distinctive terms."""
         settings = self.settings
         postings = self._postings
         rare: list[np.ndarray] = []
         usable: list[tuple[int, int]] = []  # (df, key id) of variants that may add weight
-        for variants in terms:
+        for variants, distinctive in terms:
             for kid, _ in variants:
                 df = postings.df(kid)
                 if df == 0 or df > settings.max_postings:
                     continue
                 usable.append((df, kid))
-                if df <= settings.blocking_rare_df:
+                if distinctive or df <= settings.blocking_rare_df:
                     rare.append(postings.get(kid))
         if not usable:
             return None
@@ -443,7 +486,7 @@ class EntityIndex:
                 seen[pool] = True
                 candidates = np.flatnonzero(seen).astype(np.int32)
             else:
-                candidates = np.unique(pool)
+                candidates = _unique_counts(rare)[0]
         else:
             candidates = postings.get(min(usable)[1])
         if exclude_syllabic and len(candidates):
@@ -452,29 +495,36 @@ class EntityIndex:
             return None
         n = len(candidates)
         acc = np.zeros(n, dtype=np.float64)
-        for variants in terms:
+        acc_distinctive = np.zeros(n, dtype=np.float64)
+        for variants, distinctive in terms:
             best: np.ndarray | None = None
             for kid, w in variants:
                 df = postings.df(kid)
                 if df == 0 or df > settings.max_postings or w <= 0.0:
                     continue
                 posting = postings.get(kid)
-                hit = np.zeros(n, dtype=bool)
-                if df < n:  # look the posting up in the candidates, or the candidates up in the posting
+                # positions of the candidates carrying the key: the posting looked up in the candidates, or the
+                # candidates in the posting, whichever is shorter
+                if df < n:
                     at = np.searchsorted(candidates, posting)
                     inside = at < n
-                    at, found = at[inside], posting[inside]
-                    hit[at[candidates[at] == found]] = True
+                    at = at[inside]
+                    at = at[candidates[at] == posting[inside]]
                 else:
                     at = np.searchsorted(posting, candidates)
                     at[at == df] = df - 1
-                    hit = posting[at] == candidates
-                gain = np.where(hit, w, 0.0)
-                best = gain if best is None else np.maximum(best, gain)
+                    at = np.flatnonzero(posting[at] == candidates)
+                if best is None:
+                    best = np.zeros(n, dtype=np.float64)
+                    best[at] = w
+                else:
+                    best[at] = np.maximum(best[at], w)
             if best is not None:
                 acc += best
+                if distinctive:
+                    acc_distinctive += best
         keep = acc > 0
-        return candidates[keep], acc[keep]
+        return candidates[keep], acc[keep], acc_distinctive[keep]
 
     def _block(self, qnames: list[NormalisedName]) -> np.ndarray:
         """Candidate name ids for the query names, best blocking score first (at most candidate_limit)."""
@@ -484,11 +534,12 @@ class EntityIndex:
         all_scores: list[np.ndarray] = []
         all_approx: list[np.ndarray] = []
         for qn in qnames:
-            terms: list[list[tuple[int, float]]] = []
-            runs: list[list[tuple[int, float]]] = []  # syllable runs of a syllabic query name vs words
+            terms: list[tuple[list[tuple[int, float]], bool]] = []  # (variants, distinctive)
+            runs: list[tuple[list[tuple[int, float]], bool]] = []  # syllable runs of a syllabic query vs words
             seeds: list[tuple[int, float]] = []
             frequent: list[tuple[int, int]] = []  # (df, key id) of tokens too frequent to block on
             q_weight = 0.0
+            q_distinctive = 0.0
             token_weight: list[float] = []
             syllable_weights = self._name_weights(qn) if qn.syllabic else None
             for position, token in enumerate(qn.tokens):
@@ -512,8 +563,10 @@ class EntityIndex:
                         variants.append((nid, weights[nid] * sim))
                         if kid is None:
                             w = min(w, weights[nid])
-                if kid is None or df <= _VARIANT_MAX_DF:  # other spellings of a distinctive word only
-                    variants.extend(self._fold_variants(token, 1.0))  # "tsentr" / "centr", "ntrine" / "drine"
+                if syllable_weights is None and (kid is None or df <= settings.blocking_rare_df):
+                    # other spellings of a distinctive word ("tsentr" / "centr"); not for syllables: their runs
+                    # find other scripts
+                    variants.extend(self._fold_variants(token, 1.0))
                     skel = skeleton_key(token)
                     skid = self._vocab.get(_SKELETON + skel) if len(skel) >= 2 else None
                     if skid is not None:
@@ -522,7 +575,10 @@ class EntityIndex:
                     variants = [(vid, min(vw, w)) for vid, vw in variants]
                 q_weight += w
                 token_weight.append(w)
-                terms.append(variants)
+                distinctive = syllable_weights is None and (kid is None or df <= settings.blocking_rare_df)
+                terms.append((variants, distinctive))
+                if distinctive:
+                    q_distinctive += w
             toks = qn.tokens
             if qn.syllabic:
                 # syllables of a name in a script without word spaces vs words of a name in another script:
@@ -537,33 +593,35 @@ class EntityIndex:
                             run.append((kid, max(covered, weights[kid]) * _CONCAT_WEIGHT))
                             # and makes names in the same script candidates (their syllables score them)
                             seeds.append((kid, _SEED_WEIGHT))
-                        # other romanisations of the run: fold and skeleton keys (no fuzzy look-up: too many runs)
+                        # other romanisations of the run: its fold key (no fuzzy look-up: too many runs)
                         run.extend(self._fold_variants(joined, covered))
-                        skel = skeleton_key(joined)
-                        skid = self._vocab.get(_SKELETON + skel) if len(skel) >= 3 else None
-                        if skid is not None:
-                            run.append((skid, covered * _SKELETON_WEIGHT))
                         if run:
-                            runs.append(run)
+                            # distinctive (its keys make candidates) unless it is a common word ("daxue")
+                            common = kid is not None and self._postings.df(kid) > settings.blocking_rare_df
+                            runs.append((run, not common))
             else:
                 for i in range(len(toks) - 1):  # words split on the query side ("gaz prom")
                     kid = self._vocab.get(toks[i] + toks[i + 1])
                     if kid is not None:
-                        terms.append([(kid, weights[kid] * _CONCAT_WEIGHT)])
+                        terms.append(([(kid, weights[kid] * _CONCAT_WEIGHT)], True))
             if len(toks) == 1 and 2 <= len(toks[0]) <= 8:
                 kid = self._vocab.get(_ACRONYM + toks[0])
                 if kid is not None:
-                    terms.append([(kid, weights[kid])])
+                    terms.append(([(kid, weights[kid])], True))
             acr = acronym(toks) if qn.latin else None
             if acr:
                 kid = self._vocab.get(acr)
                 if kid is not None:
-                    terms.append([(kid, weights[kid])])
+                    terms.append(([(kid, weights[kid])], True))
             for _, kid in frequent:
                 q_weight += weights[kid]
-            if seeds:
-                terms.append(seeds)
-            results = [r for r in (self._accumulate(terms), self._accumulate(runs, exclude_syllabic=True)) if r]
+            if seeds:  # rare runs only: a common word ("daxue") makes no candidates
+                terms.append((seeds, False))
+            results = [
+                (*found, is_runs)
+                for found, is_runs in ((self._accumulate(terms), False), (self._accumulate(runs, True), True))
+                if found is not None
+            ]
             if not results and frequent:
                 # nothing but frequent words: names carrying the two rarest of them
                 frequent.sort()
@@ -571,11 +629,17 @@ class EntityIndex:
                 for _, kid in frequent[1:2]:
                     pool = np.intersect1d(pool, self._postings.get(kid), assume_unique=True)
                 pool = pool[: settings.max_postings]
-                results.append((pool, np.full(len(pool), weights[frequent[0][1]], dtype=np.float64)))
-            for uniq, acc in results:
-                # blocking score: mostly the share of the query's token weight the name carries, a little the
-                # weighted Dice (so that among names carrying it all, the ones without much else come first)
-                coverage = np.minimum(acc / (q_weight + 1e-9), 1.0)
+                acc = np.full(len(pool), weights[frequent[0][1]], dtype=np.float64)
+                results.append((pool, acc, acc, False))
+            for uniq, acc, acc_distinctive, is_runs in results:
+                # blocking score: mostly the share of the query's weight the name carries (of its distinctive
+                # words, when it has any: generic words hardly tell names apart), a little the weighted Dice (so
+                # that among names carrying it all, the ones without much else come first). The syllable runs of
+                # a CJK query count in full.
+                if q_distinctive > 0 and not is_runs:
+                    coverage = np.minimum(acc_distinctive / q_distinctive, 1.0)
+                else:
+                    coverage = np.minimum(acc / (q_weight + 1e-9), 1.0)
                 total = q_weight + self._name_weight[uniq] + 1e-9
                 dice = 2.0 * acc / total
                 all_ids.append(uniq)
@@ -611,7 +675,7 @@ class EntityIndex:
         hits: dict[int, list[str]] = {}
         for scheme, value in qids.items():
             for variant in self._identifier_variants(scheme, value):
-                h = hash(variant)
+                h = _stable_hash(variant)
                 lo = int(np.searchsorted(self._id_hash, h, side="left"))
                 hi = int(np.searchsorted(self._id_hash, h, side="right"))
                 for k in range(lo, hi):
@@ -631,23 +695,42 @@ class EntityIndex:
         settings = self.settings
         qnames = normalise_names([query.name, *query.aliases])
         qids = normalise_identifiers(query.identifiers)
-        scorer = NameScorer(self._weight_of, settings, self._name_weights)
+        scorer = NameScorer(self._weight_of, settings, self._name_weights, self._n_names)
         id_hits = self._identifier_hits(qids) if qids else {}
         best: dict[int, tuple[float, NameComparison, int]] = {}  # entry -> (name score, comparison, name id)
         if qnames:
-            name_entry = self._name_entry
-            name_flags = self._name_flags
-            for nid in self._block(qnames).tolist():
-                cand = self._name(nid)
-                eidx = int(name_entry[nid])
-                weak = bool(name_flags[nid] & _FLAG_WEAK)
-                for qn in qnames:
+            ids = self._block(qnames)
+            candidates = self._names(ids)
+            names = [cand for cand, _, _ in candidates]
+            # pairs whose token alignment cannot reach the threshold (an upper bound computed for all candidates
+            # at once) are not compared: `compare` would stop early for them and they are never returned. Not
+            # skipped: entries found by an identifier (their best name is explained) and acronym pairs.
+            weight = settings.name_token_weight
+            reach = [
+                (weight * scorer.token_bounds(qn, names) + (1.0 - weight) >= settings.threshold - 1e-9).tolist()
+                if settings.prune_by_bound and len(names) >= _PRUNE_MIN_CANDIDATES
+                else [True] * len(names)
+                for qn in qnames
+            ]
+            for k, (nid, (cand, eidx, weak)) in enumerate(zip(ids.tolist(), candidates, strict=True)):
+                for qi, qn in enumerate(qnames):
+                    if (
+                        not reach[qi][k]
+                        and eidx not in id_hits
+                        and self._acronym_score(qn, cand, 0.0) < settings.threshold
+                    ):
+                        continue
                     comparison = scorer.compare(qn, cand)
                     score = self._acronym_score(qn, cand, comparison.score)
                     if weak:
                         score = min(score, settings.weak_alias_max_score)
+                    # the entry's best name is the best after the legal-form qualifier (an alias "Co., Ltd." must
+                    # not hide a conflicting legal form of a name that scores the same)
+                    rank = score - self._legal_penalty(qn, cand)
                     current = best.get(eidx)
-                    if current is None or score > current[0]:
+                    if current is None or rank > current[0] - self._legal_penalty(
+                        current[1].query, current[1].candidate
+                    ):
                         best[eidx] = (score, comparison, nid)
         for eidx in id_hits:
             if eidx not in best and qnames:
@@ -680,6 +763,11 @@ class EntityIndex:
             for neg_score, _, _, _, eidx, qualifiers in kept[: settings.max_results]
         )
         return MatchResult(query=query, candidates=candidates)
+
+    def _legal_penalty(self, q: NormalisedName, c: NormalisedName) -> float:
+        if q.legal_forms and c.legal_forms and not (q.legal_forms & c.legal_forms):
+            return self.settings.legal_form_mismatch_penalty
+        return 0.0
 
     def _acronym_score(self, q: NormalisedName, c: NormalisedName, score: float) -> float:
         """'VIPT' vs 'Valdoria Institute of Physics and Technology' (either side), scaled by ambiguity."""

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq, Levenshtein
 
-from rsc_appraisal.matching.normalise import NormalisedName, fold, merge_consonants, skeleton, skeleton_wy
+from rsc_appraisal.matching.normalise import (
+    NormalisedName,
+    fold,
+    merge_consonants,
+    skeleton,
+    skeleton_wy,
+)
 from rsc_appraisal.matching.settings import MatcherSettings
 
 __all__ = ["NameComparison", "NameScorer"]
@@ -39,6 +47,7 @@ class NameScorer:
         weight: Callable[[str], float],
         settings: MatcherSettings,
         name_weights: Callable[[NormalisedName], list[float]] | None = None,
+        names: int = 0,
     ) -> None:
         self._weight_fn = weight
         self._name_weights_fn = name_weights
@@ -46,6 +55,8 @@ class NameScorer:
         self._name_weights: dict[tuple[str, ...], list[float]] = {}
         self._min_sim = settings.token_min_similarity
         self._floor = settings.threshold  # below it a comparison need not be exact (never returned)
+        # a word is common enough to be abbreviated when carried by at least 20 names (fewer in a small index)
+        self._common_weight = math.log1p(names / max(1.0, min(20.0, names / 2000.0))) + 1e-4 if names else math.inf
         self._token_weight = settings.name_token_weight
         self._unmatched_penalty = settings.unmatched_token_penalty
         self._sim: dict[tuple[str, str], float] = {}
@@ -81,7 +92,15 @@ class NameScorer:
         short, long_ = (a, b) if len(a) <= len(b) else (b, a)
         if syllabic:
             return 0.0
-        if len(short) >= 3 and len(long_) >= len(short) + 2 and short.isalpha() and long_.startswith(short[:2]):
+        if (
+            len(short) >= 3
+            and len(long_) >= len(short) + 2
+            and short.isalpha()
+            and long_.startswith(short[:2])
+            and self.weight(long_) <= self._common_weight
+        ):
+            # abbreviations shorten common words ("univ", "inst"); a rare word that starts like another one is
+            # another name ("gaotao" / "gaotaoshun")
             sim = PREFIX_SIMILARITY if long_.startswith(short) else _contraction(short, long_)
         else:
             sim = 0.0
@@ -112,6 +131,103 @@ class NameScorer:
             return 0.0
         return sim
 
+    # ------------------------------------------------------------------------------------- bounds
+
+    def token_bounds(self, q: NormalisedName, candidates: Sequence[NormalisedName]) -> np.ndarray:
+        """An upper bound of `compare(q, c).tokens` for every candidate, computed for all of them at once (a few
+        rapidfuzz `cdist` calls and numpy): a word can only be aligned with a word of the other name that is
+        equal, at least `token_min_similarity` similar as written, after the transliteration fold or (Arabic
+        script vs Latin) as consonant skeletons, or that it abbreviates (same first two letters, 2+ letters
+        shorter). With every such word aligned at similarity 1 and the others unmatched, the alignment score is
+        ``(A - penalty x B) / (A + B)`` (A: weight of the words that may align, B: of the others), which no actual
+        alignment exceeds. Pairs the bound does not cover get 1.0: names in scripts without word spaces (their
+        syllables are aligned joined) and pairs whose words may be written together on one side."""
+        n = len(candidates)
+        out = np.ones(n, dtype=np.float64)
+        if q.syllabic or n == 0 or not q.tokens:
+            return out
+        qt = q.tokens
+        q_joined = "".join(qt)
+        rows: list[int] = []
+        for k, c in enumerate(candidates):
+            if not c.syllabic and c.tokens != qt:
+                rows.append(k)
+        if not rows:
+            return out
+        # words written together on one side ("gazprom" / "gaz prom"): `compare` aligns those first; not bounded
+        uneven = [k for k in rows if len(candidates[k].tokens) != len(qt)]
+        if uneven:
+            joined = process.cdist(
+                [q_joined],
+                ["".join(candidates[k].tokens) for k in uneven],
+                scorer=fuzz.ratio,
+                score_cutoff=CONCAT_GATE - 1e-6,
+                dtype=np.float32,
+            )[0]
+            gated = {k for k, value in zip(uneven, joined.tolist(), strict=True) if value > 0}
+            if gated:
+                rows = [k for k in rows if k not in gated]
+                if not rows:
+                    return out
+        vocab: dict[str, int] = {}
+        flat: list[int] = []
+        starts: list[int] = []
+        abjad_rows: list[bool] = []
+        for k in rows:
+            c = candidates[k]
+            starts.append(len(flat))
+            flat.extend(vocab.setdefault(t, len(vocab)) for t in c.tokens)
+            abjad_rows.append(c.abjad != q.abjad)
+        ct = list(vocab)
+        cutoff = self._min_sim * 100.0 - 1e-6
+        possible = process.cdist(qt, ct, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32) > 0
+        folded_q = [fold(t) for t in qt]
+        folded_c = [fold(t) for t in ct]
+        possible |= process.cdist(folded_q, folded_c, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32) > 0
+        # abbreviation by truncation or contraction: same first two letters, the shorter one 3+ letters, all
+        # letters, and 2+ letters shorter
+        len_q = np.array([len(t) for t in qt])[:, None]
+        len_c = np.array([len(t) for t in ct])[None, :]
+        heads: dict[str, int] = {}
+        head_q = np.array([heads.setdefault(t[:2], len(heads)) for t in qt])[:, None]
+        head_c = np.array([heads.setdefault(t[:2], len(heads)) for t in ct])[None, :]
+        alpha_q = np.array([t.isalpha() for t in qt])[:, None]
+        alpha_c = np.array([t.isalpha() for t in ct])[None, :]
+        q_shorter = len_q <= len_c
+        short_len = np.minimum(len_q, len_c)
+        possible |= (
+            (head_q == head_c)
+            & (short_len >= 3)
+            & (np.maximum(len_q, len_c) >= short_len + 2)
+            & np.where(q_shorter, alpha_q, alpha_c)
+        )
+        flat_arr = np.array(flat, dtype=np.int64)
+        by_token = possible[:, flat_arr]  # (query words, candidate words in candidate order)
+        if any(abjad_rows):  # Arabic script vs Latin: consonant skeletons too
+            vowelless = possible.copy()
+            for skel in (skeleton, skeleton_wy):
+                sq = [skel(t) for t in qt]
+                sc = [skel(t) for t in ct]
+                long_q = np.array([len(t) >= 3 for t in sq])[:, None]
+                long_c = np.array([len(t) >= 3 for t in sc])[None, :]
+                similar = process.cdist(sq, sc, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32) > 0
+                vowelless |= similar & long_q & long_c
+            sizes = np.diff(np.array([*starts, len(flat)]))
+            per_word = np.repeat(np.array(abjad_rows), sizes)
+            by_token = np.where(per_word[None, :], vowelless[:, flat_arr], by_token)
+        start_arr = np.array(starts, dtype=np.int64)
+        w_q = np.array(self.name_weights(q), dtype=np.float64)
+        w_c = np.array([self.weight(t) for t in ct], dtype=np.float64)[flat_arr]
+        # A: weight of the words that may align (query words, per candidate; candidate words); B: the others
+        q_may = np.logical_or.reduceat(by_token, start_arr, axis=1)  # (query words, candidates)
+        a = w_q @ q_may + np.add.reduceat(w_c * by_token.any(axis=0), start_arr)
+        total = w_q.sum() + np.add.reduceat(w_c, start_arr)
+        b = total - a
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bound = np.where(total > 0, np.maximum(a - self._unmatched_penalty * b, 0.0) / total, 0.0)
+        out[np.array(rows)] = np.minimum(bound + 1e-9, 1.0)
+        return out
+
     # ------------------------------------------------------------------------------------- names
 
     def compare(self, q: NormalisedName, c: NormalisedName) -> NameComparison:
@@ -121,13 +237,11 @@ class NameScorer:
             return NameComparison(1.0, 1.0, 1.0, True, pairs, q, c)
         if _short_single(q) or _short_single(c):
             # "SMSBU" vs "SMSU": a name of one short word (usually an acronym) is that word or not; the other
-            # side may write it in syllables ("フプ" fu pu ~ "Fupu", "딕온" dig on ~ "Dikon")
+            # side may write it in syllables ("フプ" fu pu ~ "Fupu")
             short, other = (q, c) if _short_single(q) else (c, q)
             joined = "".join(other.tokens)
             word = short.tokens[0]
-            if other.syllabic and (
-                joined == word or (not other.han and merge_consonants(joined) == merge_consonants(word))
-            ):
+            if other.syllabic and joined == word:
                 pairs = ((" ".join(other.tokens), word, 1.0),)
                 return NameComparison(1.0, 1.0, 1.0, False, pairs, q, c)
             return NameComparison(0.0, 0.0, 0.0, False, (), q, c)
@@ -143,8 +257,10 @@ class NameScorer:
         matched = 0.0
         # words written together on one side and apart on the other ("gazprom" / "gaz prom", pinyin syllables):
         # first, so that a syllable does not pass for a prefix abbreviation of the word
-        if len(qt) != len(ct) and (
-            q.syllabic or c.syllabic or fuzz.ratio("".join(qt), "".join(ct), score_cutoff=CONCAT_GATE)
+        if (
+            len(qt) != len(ct)
+            and not (q.syllabic and c.syllabic)
+            and (q.syllabic or c.syllabic or fuzz.ratio("".join(qt), "".join(ct), score_cutoff=CONCAT_GATE))
         ):
             # pinyin is standard: Han syllables joined must equal the word; kana and Hangul romanisations vary
             exact = (q.han and not c.syllabic) or (c.han and not q.syllabic)
@@ -201,6 +317,9 @@ class NameScorer:
         fuzzy = _fuzzy(q, c)
         score = self._token_weight * tokens + (1.0 - self._token_weight) * fuzzy
         return NameComparison(min(score, 1.0), tokens, fuzzy, False, tuple(pairs), q, c)
+
+
+_MERGED_INITIAL = {ch: merge_consonants(ch) for ch in "abcdefghijklmnopqrstuvwxyz"}
 
 
 def _short_single(name: NormalisedName) -> bool:
@@ -263,13 +382,14 @@ def _concatenations(
         used_many, used_one = (used_q, used_c) if joined_side == 0 else (used_c, used_q)
         w_many, w_one = (wq, wc) if joined_side == 0 else (wc, wq)
         lengths = [len(t) for t in many]
-        initials = [merge_consonants(t[0]) for t in many]
+        initials = [_MERGED_INITIAL.get(t[0], t[0]) for t in many]
         for j, single in enumerate(one):
             if j in used_one or len(single) < 4:
                 continue
             target = len(single)
-            first = merge_consonants(single[0])
+            first = _MERGED_INITIAL.get(single[0], single[0])
             allowed = (0 if target < 8 else 1) if exact else (1 if target <= 8 else 2)
+            merged_single = None if exact else merge_consonants(single)
             best: tuple[int, float, int, int] | None = None  # (edits, -similarity, start, end): fewest edits first
             for start in range(len(many) - 1):
                 if start in used_many or initials[start] != first:
@@ -290,14 +410,20 @@ def _concatenations(
                         continue
                     else:
                         edits = Levenshtein.distance(joined, single, score_cutoff=allowed + 1)
-                        sim = fuzz.ratio(joined, single) / 100.0
-                        if not exact:
-                            mj, ms = merge_consonants(joined), merge_consonants(single)
-                            merged = Levenshtein.distance(mj, ms, score_cutoff=allowed + 1)
-                            if merged < edits:
-                                edits, sim = merged, FOLD_FACTOR * fuzz.ratio(mj, ms) / 100.0
+                        merged_joined = None
+                        if merged_single is not None:
+                            merged_joined = merge_consonants(joined)
+                            merged = Levenshtein.distance(merged_joined, merged_single, score_cutoff=allowed + 1)
+                            if merged >= edits:
+                                merged_joined = None
+                            else:
+                                edits = merged
                         if edits > allowed:
                             continue
+                        if merged_joined is None:
+                            sim = fuzz.ratio(joined, single) / 100.0
+                        else:
+                            sim = FOLD_FACTOR * fuzz.ratio(merged_joined, merged_single) / 100.0
                     candidate = (edits, -sim, start, end)
                     if best is None or candidate < best:
                         best = candidate

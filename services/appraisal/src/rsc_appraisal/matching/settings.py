@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 # Score of an exact identifier match per scheme: globally unique schemes (LEI, ROR, PIC) outrank any name;
 # VAT numbers are unique per country; registration numbers only within one registry (country).
-DEFAULT_IDENTIFIER_SCORES: Mapping[str, float] = MappingProxyType(
-    {"lei": 1.0, "ror": 1.0, "pic": 0.98, "vat": 0.95, "registration": 0.9}
-)
+DEFAULT_IDENTIFIER_SCORES: Mapping[str, float] = {"lei": 1.0, "ror": 1.0, "pic": 0.98, "vat": 0.95, "registration": 0.9}
 # Subtracted when both sides carry the scheme with different values (and nothing matched on an identifier).
-DEFAULT_IDENTIFIER_MISMATCH: Mapping[str, float] = MappingProxyType(
-    {"lei": 0.3, "ror": 0.3, "pic": 0.25, "vat": 0.2, "registration": 0.1}
-)
+DEFAULT_IDENTIFIER_MISMATCH: Mapping[str, float] = {
+    "lei": 0.3,
+    "ror": 0.3,
+    "pic": 0.25,
+    "vat": 0.2,
+    "registration": 0.1,
+}
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,17 @@ class MatcherSettings:
     threshold: float = 0.82
     # Candidates returned per query (best first).
     max_results: int = 10
-    # Names fuzzy-scored per query after blocking (per index, across all query names and aliases).
-    candidate_limit: int = 200
+    # Names kept per query after blocking (across all query names and aliases), best blocking score first.
+    candidate_limit: int = 100
     # Of those, the first candidate_always_scored are scored; the others only if the blocking estimate of their
     # token alignment (as if every blocking hit were exact) is at least candidate_min_estimate.
     candidate_always_scored: int = 20
     candidate_min_estimate: float = 0.2
+    # Before the (explained, per pair) name comparison, an upper bound of the token alignment is computed for all
+    # candidates at once, and the pairs that cannot reach the threshold are not compared (`NameScorer.
+    # token_bounds`). The bound is exact (it never drops a pair that would be returned), so this changes speed
+    # only; off compares every candidate.
+    prune_by_bound: bool = True
     # Blocking: the candidates are the names carrying a query token (or a variant of it: fuzzy neighbour, other
     # romanisation) carried by at most blocking_rare_df names; tokens carried by up to max_postings names add to
     # their blocking scores; commoner ones ("university") are ignored by blocking (they count when candidates are
@@ -57,8 +63,10 @@ class MatcherSettings:
     # Qualifiers (never evidence on their own): subtracted from the score.
     country_mismatch_penalty: float = 0.1
     legal_form_mismatch_penalty: float = 0.2
-    identifier_scores: Mapping[str, float] = field(default_factory=lambda: DEFAULT_IDENTIFIER_SCORES)
-    identifier_mismatch_penalties: Mapping[str, float] = field(default_factory=lambda: DEFAULT_IDENTIFIER_MISMATCH)
+    identifier_scores: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_IDENTIFIER_SCORES))
+    identifier_mismatch_penalties: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_IDENTIFIER_MISMATCH)
+    )
     # Control rule (see control.py): ownership above this share (strictly) gives control ...
     control_share_percent: float = 50.0
     # ... and an ownership without a known share is control only if this is set (default: not).
