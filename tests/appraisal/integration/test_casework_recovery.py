@@ -8,32 +8,20 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
-import uuid
 from collections import Counter
 from contextlib import ExitStack
 
-from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
-from rsc_appraisal.app import MIGRATIONS as APPRAISAL_MIGRATIONS
-from rsc_appraisal.app import build_app as build_appraisal
-from rsc_appraisal.seed import seed_references
-from rsc_appraisal.settings import AppraisalSettings
 from rsc_common.events import EventEnvelope
-from rsc_common.events.topics import APPRAISAL, all_topics, ensure_topics
-from rsc_intake.app import MIGRATIONS as INTAKE_MIGRATIONS
-from rsc_intake.app import build_app as build_intake
-from rsc_intake.seed import seed as seed_intake
-from rsc_intake.settings import IntakeSettings
+from rsc_common.events.topics import APPRAISAL
 from tests.appraisal.integration.test_screening_flow import submit
-from tests.support.apps import settings_for
-from tests.support.databases import migrated_database
 from tests.support.kafka import read_all
 from tests.support.keycloak import bearer
 from tests.support.screening import clean_content, flagged_content
-from tests.support.servers import KAFKA_BOOTSTRAP
-from tests.support.workers import BIN, env_for, wait_for, worker
+from tests.support.services import intake_and_appraisal
+from tests.support.workers import BIN, wait_for, worker
 
 OFFICER = bearer("officer")
 CLEAN, FLAGGED = 6, 4
@@ -46,19 +34,10 @@ def start_appraisal_worker(stack: ExitStack, env: dict[str, str]) -> subprocess.
 
 
 def test_a_killed_worker_loses_no_step_and_repeats_no_side_effect() -> None:
-    prefix = f"t{uuid.uuid4().hex[:8]}."
-    ensure_topics(KAFKA_BOOTSTRAP, all_topics(prefix), partitions=2)
-    with ExitStack() as stack:
-        intake_db = stack.enter_context(migrated_database(INTAKE_MIGRATIONS))
-        appraisal_db = stack.enter_context(migrated_database(APPRAISAL_MIGRATIONS))
-        seed_intake(None, create_engine(intake_db))
-        engine = create_engine(appraisal_db)
-        with Session(engine) as session:
-            seed_references(session, demo_policy=True)
-        intake = stack.enter_context(TestClient(build_intake(settings_for(IntakeSettings, intake_db))))
-        appraisal = stack.enter_context(TestClient(build_appraisal(settings_for(AppraisalSettings, appraisal_db))))
-        stack.enter_context(worker("intake", env_for("intake", intake_db, prefix)))
-        appraisal_env = env_for("appraisal", appraisal_db, prefix)
+    with intake_and_appraisal(demo_policy=True, appraisal_worker=False) as services:
+        prefix, intake, appraisal = services.prefix, services.intake, services.appraisal
+        stack, appraisal_env = services.stack, services.appraisal_env
+        engine = create_engine(services.appraisal_db)
         first = start_appraisal_worker(stack, appraisal_env)
 
         def count(sql: str) -> int:

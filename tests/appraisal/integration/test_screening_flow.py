@@ -8,31 +8,19 @@ so a running `make up` stack is not disturbed."""
 from __future__ import annotations
 
 import uuid
-from contextlib import ExitStack
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, create_engine
 
-from rsc_appraisal.app import MIGRATIONS as APPRAISAL_MIGRATIONS
-from rsc_appraisal.app import build_app as build_appraisal
-from rsc_appraisal.seed import seed_references
-from rsc_appraisal.settings import AppraisalSettings
 from rsc_appraisal.watchlists.importers.demo import demo_file
 from rsc_common.events import EventEnvelope
-from rsc_common.events.topics import APPRAISAL, all_topics, ensure_topics
-from rsc_intake.app import MIGRATIONS as INTAKE_MIGRATIONS
-from rsc_intake.app import build_app as build_intake
+from rsc_common.events.topics import APPRAISAL
 from rsc_intake.seed import DEMO_CALL_IDENTIFIER
-from rsc_intake.seed import seed as seed_intake
-from rsc_intake.settings import IntakeSettings
-from tests.support.apps import settings_for
-from tests.support.databases import migrated_database
 from tests.support.kafka import read_all
 from tests.support.keycloak import bearer
 from tests.support.proposals import answer_all
 from tests.support.screening import clean_content, flagged_content
-from tests.support.servers import KAFKA_BOOTSTRAP
-from tests.support.workers import env_for, wait_for, worker
+from tests.support.services import intake_and_appraisal
+from tests.support.workers import wait_for
 
 A = bearer("applicant-a")
 OFFICER = bearer("officer")
@@ -63,18 +51,8 @@ def appraisal_events(prefix: str, expected: int) -> list[EventEnvelope]:
 
 
 def test_submitted_proposals_are_screened_by_the_worker_and_list_updates_rescreen_them() -> None:
-    prefix = f"t{uuid.uuid4().hex[:8]}."
-    ensure_topics(KAFKA_BOOTSTRAP, all_topics(prefix), partitions=2)
-    with ExitStack() as stack:
-        intake_db = stack.enter_context(migrated_database(INTAKE_MIGRATIONS))
-        appraisal_db = stack.enter_context(migrated_database(APPRAISAL_MIGRATIONS))
-        seed_intake(None, create_engine(intake_db))
-        with Session(create_engine(appraisal_db)) as session:
-            seed_references(session)
-        intake = stack.enter_context(TestClient(build_intake(settings_for(IntakeSettings, intake_db))))
-        appraisal = stack.enter_context(TestClient(build_appraisal(settings_for(AppraisalSettings, appraisal_db))))
-        stack.enter_context(worker("intake", env_for("intake", intake_db, prefix)))
-        stack.enter_context(worker("appraisal", env_for("appraisal", appraisal_db, prefix)))
+    with intake_and_appraisal() as services:
+        prefix, intake, appraisal = services.prefix, services.intake, services.appraisal
 
         clean = submit(intake, clean_content())
         flagged = submit(intake, flagged_content())

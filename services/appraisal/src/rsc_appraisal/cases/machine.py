@@ -140,6 +140,10 @@ class CaseMachine:
             "measures": {m.measure_id: m.status.value for m in self.measures.values()},
         }
 
+    def _ids(self) -> dict[str, Any]:
+        """What every event and change of the case carries."""
+        return {"case_id": self.case_id, "proposal_id": self.proposal_id, "version": self.version}
+
     def assigned(self, subject: str) -> Assignment | None:
         return next((a for a in self.assignees if a.subject == subject), None)
 
@@ -164,9 +168,7 @@ class CaseMachine:
             raise AssertionError(str(exc)) from exc
         self.seq += 1
         changed = CaseChanged(
-            case_id=self.case_id,
-            proposal_id=self.proposal_id,
-            version=self.version,
+            **self._ids(),
             seq=self.seq,
             action=action.value,
             actor=actor.subject,
@@ -177,9 +179,7 @@ class CaseMachine:
             at=now,
         )
         return CaseChange(
-            case_id=self.case_id,
-            proposal_id=self.proposal_id,
-            version=self.version,
+            **self._ids(),
             key=f"{self.workflow_id}#{self.seq}",
             seq=self.seq,
             action=action,
@@ -206,9 +206,7 @@ class CaseMachine:
         before, from_status = self.snapshot(), self.status
         self.status, self.auto_cleared = S.cleared, True
         cleared = AppraisalCleared(
-            case_id=self.case_id,
-            proposal_id=self.proposal_id,
-            version=self.version,
+            **self._ids(),
             level=self.level,
             auto_cleared=True,
             decided_by=[],
@@ -633,9 +631,7 @@ class CaseMachine:
     def _take_effect(self, decision: ProposedDecision, deciders: list[str], now: datetime) -> list[EventSpec]:
         self.decision, self.decided_by = decision, deciders
         decided = AppraisalDecided(
-            case_id=self.case_id,
-            proposal_id=self.proposal_id,
-            version=self.version,
+            **self._ids(),
             outcome=decision.outcome.value,
             reason=decision.reason,
             appeal_path=decision.appeal_path,
@@ -663,9 +659,7 @@ class CaseMachine:
                     terms=proposed.terms,
                 )
             proposed_event = SafeguardsProposed(
-                case_id=self.case_id,
-                proposal_id=self.proposal_id,
-                version=self.version,
+                **self._ids(),
                 measures=[_terms(m) for m in self.measures.values()],
                 proposed_at=now,
             )
@@ -675,9 +669,7 @@ class CaseMachine:
     def _cleared(self, now: datetime) -> EventSpec:
         return _spec(
             AppraisalCleared(
-                case_id=self.case_id,
-                proposal_id=self.proposal_id,
-                version=self.version,
+                **self._ids(),
                 level=self.level,
                 auto_cleared=False,
                 decided_by=self.decided_by,
@@ -776,9 +768,7 @@ class CaseMachine:
         if all(m.status == MeasureStatus.verified for m in self.measures.values()):
             self.status = S.cleared
             agreed = SafeguardsAgreed(
-                case_id=self.case_id,
-                proposal_id=self.proposal_id,
-                version=self.version,
+                **self._ids(),
                 measures=[_terms(m) for m in self.measures.values()],
                 agreed_at=now,
             )
@@ -804,9 +794,7 @@ class CaseMachine:
         before, from_status = self.snapshot(), self.status
         self.status = S.awarded
         awarded = GrantAwarded(
-            case_id=self.case_id,
-            proposal_id=self.proposal_id,
-            version=self.version,
+            **self._ids(),
             grant_reference=r.grant_reference.strip(),
             signed_at=r.signed_at,
             level=self.level,
@@ -836,9 +824,7 @@ class CaseMachine:
     def _measure_event(self, measure: Measure, now: datetime) -> EventSpec:
         return _spec(
             SafeguardMeasureUpdated(
-                case_id=self.case_id,
-                proposal_id=self.proposal_id,
-                version=self.version,
+                **self._ids(),
                 measure=_terms(measure),
                 updated_at=now,
             )
