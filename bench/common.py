@@ -546,3 +546,68 @@ class Table:
         return ["| " + " | ".join(self.headers) + " |", "|" + "|".join(sep) + "|"] + [
             "| " + " | ".join(r) + " |" for r in self.rows
         ]
+
+
+# ----------------------------------------------------------------------------- outside load
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine since boot."""
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+@dataclass
+class LoadWindow:
+    """Machine load over a measured phase of an in-process benchmark: how busy the whole machine was, how much of
+    that was this process, and the rest (*outside load*: other processes, e.g. a test run from another session),
+    in cores. `start()` before the phase, `stop()` after it."""
+
+    started: tuple[float, float, tuple[int, int], tuple[float, float, float]] | None = None
+    busy_fraction: float = 0.0  # of all cores
+    busy_cores: float = 0.0
+    own_cores: float = 0.0
+    outside_cores: float = 0.0
+    loadavg: str = ""
+
+    def start(self) -> LoadWindow:
+        self.started = (time.perf_counter(), time.process_time(), _machine_ticks(), os.getloadavg())
+        return self
+
+    def stop(self) -> LoadWindow:
+        assert self.started is not None, "start() first"
+        wall0, cpu0, ticks0, load0 = self.started
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        busy1, total1 = _machine_ticks()
+        busy, total = busy1 - ticks0[0], total1 - ticks0[1]
+        ncpu = os.cpu_count() or 1
+        self.busy_fraction = busy / total if total else 0.0
+        self.busy_cores = self.busy_fraction * ncpu
+        self.own_cores = cpu / wall if wall > 0 else 0.0
+        self.outside_cores = max(0.0, self.busy_cores - self.own_cores)
+        load1 = os.getloadavg()
+        self.loadavg = " / ".join(f"{a:.1f}-{b:.1f}" for a, b in zip(load0, load1, strict=True))
+        return self
+
+    def describe(self) -> str:
+        return (
+            f"machine {self.busy_fraction:.0%} busy ({self.busy_cores:.2f} cores: this process {self.own_cores:.2f}, "
+            f"outside load {self.outside_cores:.2f}), load average (1/5/15 min, start-end) {self.loadavg}"
+        )
+
+
+def wait_until_quiet(max_seconds: float, outside_cores: float = 0.5, window: float = 5.0) -> tuple[float, bool]:
+    """Before a measured phase: sample `window`-second load windows until other processes use less than
+    `outside_cores` cores, for at most `max_seconds`. Returns (seconds waited, whether it got quiet)."""
+    started = time.perf_counter()
+    while True:
+        load = LoadWindow().start()
+        time.sleep(window)
+        load.stop()
+        waited = time.perf_counter() - started
+        if load.outside_cores < outside_cores:
+            return waited, True
+        if waited >= max_seconds:
+            return waited, False

@@ -24,7 +24,11 @@ negatives: `sibling_unit` (another faculty/institute of a university whose units
 kind of university), `shared_rare_token` (a rare brand or place name in an unrelated organisation),
 `uncontrolled_unlisted` (an unlisted related party that no listed entity controls).
 
-`generate(n_entries, ...)` is deterministic for a given seed and size.
+`generate(n_entries, ...)` is deterministic for a given seed and size. `generate(..., unlisted=n)` also draws `n`
+organisations from the same distributions (language, kind, skewed place/brand stems) that are not on any list
+(none of their names is a listed name; they may share a stem with listed ones, e.g. another faculty of a listed
+university), written as a partner would write them in a proposal form: for the non-Latin languages mostly in
+English or romanised; the lists and labelled queries are the same with or without them.
 """
 
 from __future__ import annotations
@@ -1713,6 +1717,7 @@ class SyntheticData:
     n_entries: int
     n_names: int  # names + aliases + weak aliases over all entries
     by_kind: dict[str, int] = field(default_factory=dict)
+    unlisted: tuple[tuple[str, str], ...] = ()  # (name, country) of organisations on no list (`generate(unlisted=)`)
 
 
 @dataclass
@@ -2094,6 +2099,7 @@ def generate(
     negatives_per_kind: int | None = None,
     seed: int = SEED,
     n_chains: int | None = None,
+    unlisted: int = 0,
 ) -> SyntheticData:
     """A synthetic list set of about `n_entries` organisations (split over three lists) plus labelled queries:
     `per_kind` per positive kind and `negatives_per_kind` (default: the same) per negative kind."""
@@ -2317,6 +2323,7 @@ def generate(
         negative("uncontrolled_unlisted", rec.names[0], (rec.country,))
 
     lists = gen.to_lists()
+    unlisted_orgs = _unlisted(gen, unlisted, random.Random(seed + 2)) if unlisted else ()
     by_kind: dict[str, int] = {}
     for q in queries:
         by_kind[q.kind] = by_kind.get(q.kind, 0) + 1
@@ -2327,4 +2334,37 @@ def generate(
         n_entries=len(records),
         n_names=sum(len(r.names) for r in records),
         by_kind=by_kind,
+        unlisted=unlisted_orgs,
     )
+
+
+def _unlisted(gen: _Generator, n: int, rng: random.Random) -> tuple[tuple[str, str], ...]:
+    """`n` more organisations from the generator's distributions, none of whose names (in any script or rendering)
+    is taken by a listed one; drawn after the lists and queries, so these stay as they are. Non-Latin ones are
+    written in English (50 %), romanised (30 %) or in their own script (20 %)."""
+    out: list[tuple[str, str]] = []
+    tries = 0
+    while len(out) < n and tries < n * 50:
+        tries += 1
+        org = gen._new_org()
+        sem = semantic_key(org)
+        if sem in gen.semantic:
+            continue
+        keys = {core_key(RENDER.native(org, legal=False)), core_key(RENDER.native(org))}
+        if org.lang in NON_LATIN:
+            scheme = translit_scheme(rng, org.lang)
+            keys |= {core_key(RENDER.latin(org, scheme, legal=False)), core_key(RENDER.english(org, legal=False))}
+            roll = rng.random()
+            if roll < 0.5:
+                name = RENDER.english(org)
+            else:
+                name = RENDER.latin(org, scheme) if roll < 0.8 else RENDER.native(org)
+        else:
+            name = RENDER.native(org)
+        keys.add(core_key(name))
+        if keys & gen.taken:
+            continue
+        gen.taken |= keys
+        gen.semantic.add(sem)
+        out.append((name, gen._country(org.lang)))
+    return tuple(out)

@@ -32,6 +32,9 @@ class ConsumerSpec:
     group_id: str
     topics: list[str]
     handlers: dict[str, Handler]
+    # Consumers of the group in this process (threads): a handler that waits on I/O (the database, a
+    # Temporal start) keeps only its own partitions waiting. Order stays per partition, i.e. per subject.
+    concurrency: int = 1
 
 
 @dataclass
@@ -59,18 +62,20 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
     if spec.consumers:
         dlt_producer = make_producer(kafka.bootstrap_servers, f"{settings.service_name}-dlt")
         for c in spec.consumers:
-            consumer = EventConsumer(
-                ConsumerConfig(
-                    group_id=c.group_id,
-                    topics=[kafka.topic_prefix + t for t in c.topics],
-                    bootstrap_servers=kafka.bootstrap_servers,
-                    client_id=f"{settings.service_name}-{c.group_id}",
-                ),
-                engine,
-                c.handlers,
-                dlt_producer,
-            )
-            threads.append(threading.Thread(target=consumer.run, args=(stop,), name=c.group_id, daemon=True))
+            for n in range(max(1, c.concurrency)):
+                consumer = EventConsumer(
+                    ConsumerConfig(
+                        group_id=c.group_id,
+                        topics=[kafka.topic_prefix + t for t in c.topics],
+                        bootstrap_servers=kafka.bootstrap_servers,
+                        client_id=f"{settings.service_name}-{c.group_id}-{n}",
+                    ),
+                    engine,
+                    c.handlers,
+                    dlt_producer,
+                )
+                name = f"{c.group_id}-{n}"
+                threads.append(threading.Thread(target=consumer.run, args=(stop,), name=name, daemon=True))
     for thread in threads:
         thread.start()
     try:

@@ -58,6 +58,8 @@ def worker(settings: AppraisalSettings, engine: Engine) -> WorkerSpec:
                     **case_handlers(gateway),
                     "appraisal.reference_changed": on_reference_changed,
                 },
+                # each submission waits on a database commit and a Temporal start: several partitions at once
+                concurrency=settings.consumer_concurrency,
             )
         ],
         temporal_worker=temporal_worker(settings, engine),

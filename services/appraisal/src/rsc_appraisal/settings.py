@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from rsc_common.settings import ServiceSettings, service_settings_config
@@ -14,3 +15,5 @@ class AppraisalSettings(ServiceSettings):
     # `rsc-appraisal seed` loads the default policy and the example country profiles; with this on
     # (local stack, demos) also the fictitious demo entity lists. Off in production (deploy/k8s).
     seed_demo_lists: bool = True
+    # Kafka consumers of the worker's group per process (the topics have 6 partitions by default).
+    consumer_concurrency: int = Field(default=3, ge=1, le=32)
