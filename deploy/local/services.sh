@@ -14,6 +14,18 @@ BIN="$RSC_ROOT/.venv/bin"
 # Default 2 for a 2-core machine; 1 gives the single process of the other APIs. Kubernetes keeps
 # one process per pod and scales with replicas (deploy/k8s), so it does not set this.
 export RSC_INTAKE_API_WORKERS="${RSC_INTAKE_API_WORKERS:-2}"
+# The appraisal worker (screening, casework workflows) runs as this many processes: one Python process
+# reached about 0.8 cores and 10-11 proposals/s in the casework surge benchmark. Like replicas on
+# Kubernetes, each is a full worker (consumers of the same group, pollers of the same task queue).
+RSC_APPRAISAL_WORKER_PROCESSES="${RSC_APPRAISAL_WORKER_PROCESSES:-2}"
+
+# Names of a service's worker processes: <service>-worker, then <service>-worker-2 ...
+worker_names() {
+  local n=1 i
+  [[ $1 == appraisal ]] && n=$RSC_APPRAISAL_WORKER_PROCESSES
+  echo "$1-worker"
+  for ((i = 2; i <= n; i++)); do echo "$1-worker-$i"; done
+}
 
 # The services read RSC_<SERVICE>_* settings; point them at the ports of this stack.
 export_settings() {
@@ -60,24 +72,31 @@ start() {
       require_free_port "${PORT[$s]}" "$s API"
       start_bg "$s-api" "$BIN/rsc-$s" api
     fi
-    is_running "$s-worker" || start_bg "$s-worker" "$BIN/rsc-$s" worker
+    for w in $(worker_names "$s"); do is_running "$w" || start_bg "$w" "$BIN/rsc-$s" worker; done
   done
   for s in "${SERVICES[@]}"; do
     # 120 s: with several uvicorn workers each process imports and builds the app itself, and on a
     # 2-core machine starting the whole stack at once that alone can take more than a minute.
     WAIT_PID="$(pid_of "$s-api")" wait_for "$s-api" 120 ready "$s"
-    is_running "$s-worker" || { tail -n 20 "$RSC_LOGS/$s-worker.log" >&2; die "$s worker exited"; }
+    for w in $(worker_names "$s"); do
+      is_running "$w" || { tail -n 20 "$RSC_LOGS/$w.log" >&2; die "$w exited"; }
+    done
   done
   log "services ready"
 }
 
-stop() { for s in "${SERVICES[@]}"; do stop_bg "$s-api"; stop_bg "$s-worker"; done; }
+stop() {
+  for s in "${SERVICES[@]}"; do
+    stop_bg "$s-api"
+    for w in $(worker_names "$s"); do stop_bg "$w"; done
+  done
+}
 
 status() {
   for s in "${SERVICES[@]}"; do
     local r="not ready"; ready "$s" 2>/dev/null && r="ready"
     status_line "$s-api" "http://127.0.0.1:${PORT[$s]}/docs  ($r$(workers_note "$s-api"))"
-    status_line "$s-worker" ""
+    for w in $(worker_names "$s"); do status_line "$w" ""; done
   done
 }
 
