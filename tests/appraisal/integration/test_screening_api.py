@@ -402,3 +402,39 @@ def test_screenings_are_need_to_know(api: TestClient, engine) -> None:
         assert api.get(f"/v1/proposals/{proposal_id}/screenings", headers=bearer(user)).status_code == 403
     assert api.post(f"/v1/proposals/{proposal_id}/screenings", headers=bearer("auditor")).status_code == 403
     assert api.get(f"/v1/proposals/{uuid.uuid4()}/screenings", headers=bearer("officer")).status_code == 404
+
+
+def test_cases_sharing_a_partner_are_linked_and_show_each_others_decisions(api: TestClient, engine) -> None:
+    def content(shared: str) -> dict:
+        """Only partner 1 in common: the others get names and PICs of their own."""
+        document = flagged_content(shared)
+        for i, partner in enumerate(document["partners"]):
+            if i != 1:
+                partner.update(name=f"Unique Partner {uuid.uuid4().hex[:10]}", identifiers={})
+        return document
+
+    first = submit(engine, content("Kestrel Quantum Photonics Laboratory"))
+    second = submit(engine, content("Kestrel Quantum Photonics Laboratory"))
+    unrelated = submit(engine, content("Marlow Coastal Ecology Station"))
+
+    def case(proposal_id: uuid.UUID) -> dict:
+        page = api.get("/v1/cases", params={"proposal_id": str(proposal_id), "include_closed": True},
+                       headers=bearer("officer")).json()  # fmt: skip
+        [item] = page["items"]
+        return api.get(f"/v1/cases/{item['id']}", headers=bearer("officer")).json()
+
+    one, two, other = case(first), case(second), case(unrelated)
+    assert [c["case_id"] for c in one["linked_cases"]] == [two["id"]]
+    assert [c["case_id"] for c in two["linked_cases"]] == [one["id"]]
+    assert other["linked_cases"] == []
+    [organisation_id] = one["linked_cases"][0]["shared_organisations"]
+
+    decision = {"list_key": "demo-funder-watchlist", "entry_id": "demo-wl-0001", "decision": "confirmed",
+                "reason": "Same laboratory as the listed entity: registry number matches."}  # fmt: skip
+    made = api.post(f"/v1/organisations/{organisation_id}/match-decisions", json=decision, headers=bearer("adviser"))
+    assert made.status_code == 201, made.text
+    # a match decision taken from one case is visible from the other, not from the unrelated one
+    assert [d["decision"] for d in case(second)["match_decisions"]] == ["confirmed"]
+    assert case(unrelated)["match_decisions"] == []
+    assert case(first)["notes"] is None  # need-to-know: 'officer' is not assigned to it
+    assert api.get(f"/v1/cases/{one['id']}", headers=bearer("adviser")).json()["notes"] == []  # advisers are

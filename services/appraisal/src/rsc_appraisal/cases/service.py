@@ -71,7 +71,11 @@ def screen_for_case(session: Session, context: EngineContext, proposal_id: uuid.
         for m in default_safeguard_catalogue().measures
     ]
     call = session.get(CallReference, snapshot.call_id)
-    organisation_ids = sorted(set(screening.result.get("organisations", {}).values()))
+    # linked cases share a partner organisation (or its owner / controller), not the applicant or a
+    # researcher's employer: those would link every proposal of one university
+    organisation_ids = sorted(
+        {oid for ref, oid in screening.result.get("organisations", {}).items() if ref.startswith("partner:")}
+    )
     case_id = case_id_for(proposal_id, version)
     session.execute(
         pg_insert(AppraisalCase)
