@@ -7,6 +7,7 @@ Each test runs a fresh worker on a fresh task queue; the case and SLA activities
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -320,3 +321,22 @@ async def test_medium_cases_are_decided_by_one_officer_and_need_a_reason(env: Wo
     assert "appraisal.decided" in cases.events()
     assert cases.changes[-1].events[-1].data["status"] == "not_fundable_for_security_reasons"
     assert sla.items[-1].notice.outcome is SlaOutcome.not_fundable
+
+
+async def test_an_action_sent_while_the_proposal_is_screened_waits_for_the_case(env: WorkflowEnvironment) -> None:
+    """E.g. a worker died after recording the case but before the server saw it: the queue already shows
+    the case while its workflow screens again. The officer's claim is accepted and applied once it can be."""
+    pid = uuid.uuid4()
+    cases, sla = CaseRecorder(screened("medium", proposal_id=pid)), Recorder()
+    cases.screen_gate = asyncio.Event()
+    async with case_worker(env.client, cases, sla) as task_queue:
+        handle = await start(env, task_queue, pid)
+        update = await handle.start_update(
+            AppraisalWorkflow.claim, ClaimRequest(actor=OFFICER, role="case_officer"),
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+        )  # fmt: skip
+        assert cases.changes == []
+        cases.screen_gate.set()
+        view: CaseView = await update.result()
+    assert view.status is CaseStatus.in_review
+    assert cases.actions() == ["open", "claim"]

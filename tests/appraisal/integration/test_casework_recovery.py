@@ -65,12 +65,12 @@ def test_a_killed_worker_loses_no_step_and_repeats_no_side_effect() -> None:
 
         def claim() -> None:
             response = appraisal.post(f"/v1/cases/{case_id}/claim", json={"role": "case_officer"}, headers=OFFICER)
-            claim_result["status"] = response.status_code
+            claim_result["status"], claim_result["body"] = response.status_code, response.text
 
         claimer = threading.Thread(target=claim)
         claimer.start()
-        claimer.join(timeout=3)
-        assert claimer.is_alive()  # waiting: nobody runs the workflow
+        claimer.join(timeout=10)
+        assert claimer.is_alive(), claim_result  # still waiting: nobody runs the workflow
         stack.enter_context(worker("appraisal", appraisal_env))
         claimer.join(timeout=120)
         assert claim_result.get("status") == 200, claim_result

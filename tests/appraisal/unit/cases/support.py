@@ -90,11 +90,14 @@ class CaseRecorder:
         self.outcome = outcome
         self.changes: list[CaseChange] = []
         self.screen_calls = 0
+        self.screen_gate: asyncio.Event | None = None  # set by a test to hold the screening
         self._recorded = asyncio.Event()
 
     @activity.defn(name="cases.screen")
     async def screen(self, request: ScreenRequest) -> ScreenOutcome:
         self.screen_calls += 1
+        if self.screen_gate is not None:
+            await self.screen_gate.wait()
         return self.outcome
 
     @activity.defn(name="cases.clock_input")

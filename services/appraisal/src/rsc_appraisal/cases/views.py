@@ -8,15 +8,17 @@ once its change is recorded. Nothing runs in the request thread beyond that call
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from rsc_appraisal.cases import contracts as c
 from rsc_appraisal.cases import queries
@@ -82,20 +84,38 @@ def _load(engine, case_id: uuid.UUID) -> AppraisalCase:
     return case
 
 
+UPDATE_WAIT_SECONDS = 90  # how long an action waits for a worker (e.g. one restarting) before a 503
+TRANSIENT = {RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.RESOURCE_EXHAUSTED}
+
+
 async def _update(request: Request, case_id: uuid.UUID, update, arg) -> dict[str, Any]:
     case = await run_in_threadpool(_load, request.app.state.engine, case_id)
     client = await _client(request)
     handle = client.get_workflow_handle(case.workflow_id)
-    try:
-        view = await handle.execute_update(update, arg)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        detail = cause.message if isinstance(cause, ApplicationError) else str(cause)
-        raise ProblemError(409, "case-action-refused", detail, title="The case refused this action") from None
-    except RPCError as exc:  # the workflow has ended (final case) or is unknown
-        raise ProblemError(
-            409, "case-closed", f"case {case.case_ref} accepts no more actions ({exc.message})"
-        ) from None
+    # One update id for every attempt: Temporal applies an update id once, so a retry after a timeout
+    # (no worker polling for a while) can never apply the action twice.
+    update_id = str(uuid.uuid4())
+    deadline = time.monotonic() + UPDATE_WAIT_SECONDS
+    while True:
+        try:
+            view = await handle.execute_update(update, arg, id=update_id)
+            break
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            detail = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            raise ProblemError(409, "case-action-refused", detail, title="The case refused this action") from None
+        except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as exc:
+            transient = not isinstance(exc, RPCError) or exc.status in TRANSIENT
+            if transient and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+                continue
+            if transient:
+                raise ProblemError(
+                    503, "case-workflow-unavailable", f"no appraisal worker answered for case {case.case_ref}; retry"
+                ) from None
+            raise ProblemError(  # the workflow has ended (final case) or is unknown
+                409, "case-closed", f"case {case.case_ref} accepts no more actions ({exc.message})"
+            ) from None
     return {"case_id": str(case_id), "status": view.status.value, "seq": view.seq}
 
 

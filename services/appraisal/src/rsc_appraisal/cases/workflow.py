@@ -230,13 +230,18 @@ class AppraisalWorkflow:
         return self._machine
 
     def _validate(self, check: Callable[[CaseMachine], None]) -> None:
-        machine = self._require_machine()
+        machine = self._machine
+        if machine is None:
+            # Still screening (e.g. re-running its first task after a worker died, while the read model
+            # already shows the case): accept, the handler waits for the case and checks it then.
+            return
         try:
             check(machine)
         except CaseRequestError as exc:
             raise ApplicationError(str(exc), type=REJECTED, non_retryable=True) from None
 
     async def _apply(self, apply: Callable[[CaseMachine], CaseChange]) -> CaseView:
+        await workflow.wait_condition(lambda: self._machine is not None)
         machine = self._require_machine()
         try:
             change = apply(machine)
