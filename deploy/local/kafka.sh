@@ -113,7 +113,7 @@ format_storage() { # once: skipped when meta.properties exists (--ignore-formatt
   log "formatting Kafka storage in $KAFKA_LOGDIRS (cluster id $(cat "$KAFKA_DATA/cluster.id"))"
   # shellcheck disable=SC2046
   "$(java_bin)" $(java_opts) -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
-      -t "$(cat "$KAFKA_DATA/cluster.id")" -c "$KAFKA_DATA/server.properties" --ignore-formatted \
+      --cluster-id="$(cat "$KAFKA_DATA/cluster.id")" -c "$KAFKA_DATA/server.properties" --ignore-formatted \
       >>"$KAFKA_LOG" 2>&1 || die "kafka storage format failed; see $KAFKA_LOG"
 }
 
