@@ -32,6 +32,7 @@ from rsc_appraisal.cases.contracts import (
     InformationRequestRequest,
     ReviewRequest,
     VerifyMeasureRequest,
+    appraisal_workflow_id,
 )
 from rsc_appraisal.cases.workflow import WORKFLOW_NAME, AppraisalWorkflow
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
@@ -64,7 +65,7 @@ async def red_flag_path() -> WorkflowHistory:
     cases, sla = CaseRecorder(screened("high", proposal_id=pid)), Recorder()
     async with time_skipping() as env, case_worker(env.client, cases, sla) as task_queue:
         handle = await env.client.start_workflow(
-            AppraisalWorkflow.run, AppraisalInput(pid, 1), id=f"appraisal:{pid}:v1", task_queue=task_queue
+            AppraisalWorkflow.run, AppraisalInput(pid, 1), id=appraisal_workflow_id(pid, 1), task_queue=task_queue
         )
         await cases.wait_for(lambda actions: actions == ["open"])
         await handle.execute_update(AppraisalWorkflow.claim, ClaimRequest(OFFICER, "case_officer"))

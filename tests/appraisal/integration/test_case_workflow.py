@@ -36,6 +36,7 @@ from rsc_appraisal.cases.contracts import (
     NoteRequest,
     ReviewRequest,
     VerifyMeasureRequest,
+    appraisal_workflow_id,
 )
 from rsc_appraisal.cases.states import CaseStatus
 from rsc_appraisal.cases.workflow import AppraisalWorkflow
@@ -63,7 +64,7 @@ async def start(env: WorkflowEnvironment, task_queue: str, proposal_id: uuid.UUI
     return await env.client.start_workflow(
         AppraisalWorkflow.run,
         AppraisalInput(proposal_id=proposal_id, version=1),
-        id=f"appraisal:{proposal_id}:v1",
+        id=appraisal_workflow_id(proposal_id, 1),
         task_queue=task_queue,
     )
 

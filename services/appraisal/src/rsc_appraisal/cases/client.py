@@ -18,8 +18,9 @@ from rsc_appraisal.cases.contracts import (
     CaseView,
     CloseSignal,
     InformationProvided,
+    appraisal_workflow_id,
 )
-from rsc_appraisal.cases.workflow import AppraisalWorkflow, appraisal_workflow_id
+from rsc_appraisal.cases.workflow import AppraisalWorkflow
 from rsc_common.temporal import TemporalBridge
 
 

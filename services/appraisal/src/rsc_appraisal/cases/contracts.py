@@ -50,6 +50,11 @@ class ApplicantResponseKind(StrEnum):
     submit_evidence = "submit_evidence"
 
 
+def appraisal_workflow_id(proposal_id: object, version: int) -> str:
+    """One workflow per proposal version: a redelivered submission event starts nothing new."""
+    return f"appraisal:{proposal_id}:v{version}"
+
+
 # ------------------------------------------------------------------------------------------ input
 
 

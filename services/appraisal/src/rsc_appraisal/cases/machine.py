@@ -132,8 +132,8 @@ class CaseMachine:
             "status": self.status.value,
             "level": self.level,
             "assignees": [{"subject": a.subject, "role": a.role} for a in self.assignees],
-            "proposed_decision": self.proposed.outcome.value if self.proposed else None,
-            "decision": self.decision.outcome.value if self.decision else None,
+            "proposed_decision": _decision_view(self.proposed, [self.proposed.by]) if self.proposed else None,
+            "decision": _decision_view(self.decision, self.decided_by) if self.decision else None,
             "appraisal_recorded": self.appraisal is not None,
             "open_information_request": str(self.open_request) if self.open_request else None,
             "referral": self.referral.authority if self.referral else None,
@@ -829,6 +829,17 @@ class CaseMachine:
                 updated_at=now,
             )
         )
+
+
+def _decision_view(d: ProposedDecision, by: list[str]) -> dict[str, Any]:
+    """A decision as the audit record and the read model keep it (reason and appeal path are the proposer's)."""
+    return {
+        "outcome": d.outcome.value,
+        "reason": d.reason,
+        "appeal_path": d.appeal_path,
+        "decided_by": list(by),
+        "at": d.at.isoformat(),
+    }
 
 
 def _terms(m: Measure) -> SafeguardMeasureTerms:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
@@ -15,6 +15,7 @@ from rsc_appraisal.cases.contracts import (
     CatalogueMeasure,
     RouteSnapshot,
     ScreenOutcome,
+    appraisal_workflow_id,
 )
 from rsc_appraisal.cases.models import AppraisalCase, CaseChangeRow, CaseNote
 from rsc_appraisal.cases.routing import default_routing
@@ -84,7 +85,7 @@ def screen_for_case(session: Session, context: EngineContext, proposal_id: uuid.
             case_ref=case_ref_for(proposal_id, version),
             proposal_id=proposal_id,
             version=version,
-            workflow_id=f"appraisal:{proposal_id}:v{version}",
+            workflow_id=appraisal_workflow_id(proposal_id, version),
             call_identifier=snapshot.call_identifier,
             programme=call.programme_name if call else None,
             screening_id=screening.id,
@@ -147,7 +148,7 @@ def record_change(session: Session, change: CaseChange) -> bool:
             summary=change.summary,
             before=change.before,
             after=change.after,
-            details=_jsonable(change.details),
+            details=to_jsonable_python(change.details),
             at=change.at,
             recorded_at=utcnow(),
         )
@@ -185,34 +186,20 @@ def record_change(session: Session, change: CaseChange) -> bool:
 
 
 def _apply_to_read_model(case: AppraisalCase, change: CaseChange) -> None:
+    """Everything here follows from the change: the case state after it (the machine's snapshot) and when."""
     after = change.after
-    previous_state = case.state or {}
     case.status = change.to_status.value
     case.assignees = after["assignees"]
     case.state = after
+    case.decision = after["decision"]
     case.last_seq = max(case.last_seq, change.seq)
     case.updated_at = utcnow()
     if change.action == Action.auto_clear:
         case.auto_cleared = True
-        case.cleared_at = case.decided_at = change.at
     if change.action == Action.open:
         case.opened_at = change.at
-    takes_effect = change.to_status not in (change.from_status, CaseStatus.awaiting_second_review)
-    if takes_effect and change.action in (Action.decide, Action.confirm_decision):
-        case.decided_at = change.at
-        case.decision = {
-            "outcome": change.details.get("outcome"),
-            "reason": change.details.get("reason"),
-            "appeal_path": change.details.get("appeal_path"),
-            "decided_by": [change.details["proposed_by"], change.actor.subject]
-            if change.action == Action.confirm_decision
-            else [change.actor.subject],
-            "at": change.at.isoformat(),
-        }
-        if change.action == Action.confirm_decision:  # reason and appeal path are the proposer's
-            case.decision |= _proposed_details(previous_state)
-    if change.action == Action.decide and change.to_status == CaseStatus.awaiting_second_review:
-        case.state = {**after, "proposed_details": _jsonable(change.details) | {"by": change.actor.subject}}
+    if case.decision is not None or change.action == Action.auto_clear:
+        case.decided_at = case.decided_at or change.at
     if change.to_status == CaseStatus.cleared and change.from_status != CaseStatus.cleared:
         case.cleared_at = change.at
     for event in change.events:
@@ -223,27 +210,3 @@ def _apply_to_read_model(case: AppraisalCase, change: CaseChange) -> None:
             case.measures = [measure if m["measure_id"] == measure["measure_id"] else m for m in case.measures]
     if CaseStatus(change.to_status) in FINAL:
         case.closed_at = change.at
-
-
-def _proposed_details(state: dict[str, Any]) -> dict[str, Any]:
-    details = state.get("proposed_details") or {}
-    return {k: details[k] for k in ("reason", "appeal_path") if k in details}
-
-
-def _jsonable(value: Any) -> Any:
-    """Details carry datetimes and enums from the workflow's dataclasses."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def changes_of(session: Session, case_id: uuid.UUID) -> list[CaseChangeRow]:
-    return list(
-        session.exec(select(CaseChangeRow).where(CaseChangeRow.case_id == case_id).order_by(col(CaseChangeRow.seq)))
-    )

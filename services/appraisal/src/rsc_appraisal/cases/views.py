@@ -88,22 +88,19 @@ UPDATE_WAIT_SECONDS = 90  # how long an action waits for a worker (e.g. one rest
 TRANSIENT = {RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.RESOURCE_EXHAUSTED}
 
 
-async def _update(request: Request, case_id: uuid.UUID, update, arg) -> dict[str, Any]:
-    case = await run_in_threadpool(_load, request.app.state.engine, case_id)
-    client = await _client(request)
-    handle = client.get_workflow_handle(case.workflow_id)
-    # One update id for every attempt: Temporal applies an update id once, so a retry after a timeout
-    # (no worker polling for a while) can never apply the action twice.
+async def _execute(handle, update, arg, *, what: str, refused: str):
+    """Deliver one update and wait for its answer. One update id for every attempt: Temporal applies an
+    update id once, so retrying after a transient error (no worker polling for a while) never applies it
+    twice. A refusal by the validator is a 409 naming the reason; an ended workflow a 409 too."""
     update_id = str(uuid.uuid4())
     deadline = time.monotonic() + UPDATE_WAIT_SECONDS
     while True:
         try:
-            view = await handle.execute_update(update, arg, id=update_id)
-            break
+            return await handle.execute_update(update, arg, id=update_id)
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             detail = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise ProblemError(409, "case-action-refused", detail, title="The case refused this action") from None
+            raise ProblemError(409, refused, detail, title="The action was refused") from None
         except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as exc:
             transient = not isinstance(exc, RPCError) or exc.status in TRANSIENT
             if transient and time.monotonic() < deadline:
@@ -111,11 +108,15 @@ async def _update(request: Request, case_id: uuid.UUID, update, arg) -> dict[str
                 continue
             if transient:
                 raise ProblemError(
-                    503, "case-workflow-unavailable", f"no appraisal worker answered for case {case.case_ref}; retry"
+                    503, "case-workflow-unavailable", f"no appraisal worker answered for {what}; retry"
                 ) from None
-            raise ProblemError(  # the workflow has ended (final case) or is unknown
-                409, "case-closed", f"case {case.case_ref} accepts no more actions ({exc.message})"
-            ) from None
+            raise ProblemError(409, "case-closed", f"{what} accepts no more actions ({exc.message})") from None
+
+
+async def _update(request: Request, case_id: uuid.UUID, update, arg) -> dict[str, Any]:
+    case = await run_in_threadpool(_load, request.app.state.engine, case_id)
+    handle = (await _client(request)).get_workflow_handle(case.workflow_id)
+    view = await _execute(handle, update, arg, what=f"case {case.case_ref}", refused="case-action-refused")
     return {"case_id": str(case_id), "status": view.status.value, "seq": view.seq}
 
 
@@ -364,15 +365,12 @@ async def extend_sla(case_id: uuid.UUID, body: ExtensionCreate, request: Request
         raise ProblemError(409, "case-action-refused", "only a reviewer assigned to the case may extend its SLA")
     client = await _client(request)
     handle = client.get_workflow_handle_for(SlaClockWorkflow.run, sla_clock_id(case.proposal_id, case.version))
-    try:
-        state = await handle.execute_update(
-            SlaClockWorkflow.extend,
-            ExtendRequest(working_days=body.working_days, reason=body.reason, actor=principal.subject),
-        )
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        detail = cause.message if isinstance(cause, ApplicationError) else str(cause)
-        raise ProblemError(409, "sla-extension-refused", detail) from None
-    except RPCError as exc:
-        raise ProblemError(409, "sla-clock-stopped", f"the case has no running SLA clock ({exc.message})") from None
+    extension = ExtendRequest(working_days=body.working_days, reason=body.reason, actor=principal.subject)
+    state = await _execute(
+        handle,
+        SlaClockWorkflow.extend,
+        extension,
+        what=f"the SLA clock of {case.case_ref}",
+        refused="sla-extension-refused",
+    )
     return {"case_id": str(case_id), "due_at": state.due_at.isoformat() if state.due_at else None}

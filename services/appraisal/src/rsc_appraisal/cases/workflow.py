@@ -88,10 +88,6 @@ _STOP_OUTCOME = {
 }
 
 
-def appraisal_workflow_id(proposal_id: object, version: int) -> str:
-    return f"appraisal:{proposal_id}:v{version}"
-
-
 @workflow.defn(name=WORKFLOW_NAME)
 class AppraisalWorkflow:
     @workflow.init

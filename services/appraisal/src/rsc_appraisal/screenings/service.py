@@ -73,6 +73,7 @@ class _RecordingMatcher:
 
     context: EngineContext
     organisation_of: dict[str, uuid.UUID]
+    queries: list[OrganisationQuery]
     suppressed: set[tuple[uuid.UUID, str, str]]
     hits: list[MatchCandidate] = field(default_factory=list)
     dropped: list[dict[str, str]] = field(default_factory=list)
@@ -97,10 +98,13 @@ def evaluate(
 ) -> tuple[ScreeningResult, _RecordingMatcher]:
     """Run the engine (no writes except canonical organisation records)."""
     screening_input = from_snapshot(snapshot)
-    organisation_queries = queries(screening_input)
+    organisation_queries = list(queries(screening_input))
     organisation_of = organisations.resolve_many(session, organisation_queries)
     matcher = _RecordingMatcher(
-        context, organisation_of, organisations.suppressed_entries(session, organisation_of.values())
+        context,
+        organisation_of,
+        organisation_queries,
+        organisations.suppressed_entries(session, organisation_of.values()),
     )
     references = References(
         classify=context.classifier.classify,
@@ -128,7 +132,7 @@ def screen_version(
         session,
         snapshot.proposal_id,
         snapshot.version,
-        [(q, matcher.organisation_of[q.ref]) for q in queries(from_snapshot(snapshot))],
+        [(q, matcher.organisation_of[q.ref]) for q in matcher.queries],
     )
     hits = [h.model_dump(mode="json") for h in matcher.hits]
     screening = Screening(
