@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Any
 
 from rsc_appraisal.cases.states import Action, CaseStatus
+from rsc_common.contracts.safeguards import MeasureStatus
+from rsc_common.contracts.safeguards import SafeguardResponseKind as ApplicantResponseKind
 
 
 @dataclass(frozen=True)
@@ -34,20 +36,6 @@ class DecisionOutcome(StrEnum):
     cleared = "cleared"
     cleared_with_safeguards = "cleared_with_safeguards"
     not_fundable = "not_fundable"
-
-
-class MeasureStatus(StrEnum):
-    proposed = "proposed"
-    accepted = "accepted"
-    change_requested = "change_requested"
-    evidence_submitted = "evidence_submitted"
-    verified = "verified"
-
-
-class ApplicantResponseKind(StrEnum):
-    accept = "accept"
-    request_change = "request_change"
-    submit_evidence = "submit_evidence"
 
 
 def appraisal_workflow_id(proposal_id: object, version: int) -> str:

@@ -15,7 +15,6 @@ from typing import Any
 from rsc_appraisal.cases.contracts import (
     SYSTEM,
     Actor,
-    ApplicantResponseKind,
     ApplicantSafeguardResponse,
     AppraisalRequest,
     Assignment,
@@ -44,6 +43,7 @@ from rsc_appraisal.cases.contracts import (
 )
 from rsc_appraisal.cases.states import ACTIVE, FINAL, Action, CaseStatus, TransitionError, check_transition
 from rsc_appraisal.engine.contracts import FactorCategory, RiskLevel
+from rsc_common.contracts.safeguards import RESPONSE_ALLOWED_FROM, RESPONSE_LEADS_TO
 from rsc_common.events.types import (
     ApplicantVisibleStatus,
     AppraisalCleared,
@@ -406,15 +406,7 @@ class CaseMachine:
     def check_applicant_response(self, r: ApplicantSafeguardResponse) -> None:
         self._require_working(S.safeguards_pending)
         measure = self._measure(r.measure_id)
-        allowed = {
-            ApplicantResponseKind.accept: {MeasureStatus.proposed},
-            ApplicantResponseKind.request_change: {MeasureStatus.proposed, MeasureStatus.accepted},
-            ApplicantResponseKind.submit_evidence: {
-                MeasureStatus.proposed,
-                MeasureStatus.accepted,
-                MeasureStatus.evidence_submitted,
-            },
-        }[r.kind]
+        allowed = RESPONSE_ALLOWED_FROM[r.kind]
         if measure.status not in allowed:
             raise CaseRequestError(f"measure {r.measure_id} is {measure.status.value}: cannot {r.kind.value}")
         _text(r.text, "the response")
@@ -711,11 +703,7 @@ class CaseMachine:
         self.check_applicant_response(r)
         measure = self.measures[r.measure_id]
         before = self.snapshot()
-        measure.status = {
-            ApplicantResponseKind.accept: MeasureStatus.accepted,
-            ApplicantResponseKind.request_change: MeasureStatus.change_requested,
-            ApplicantResponseKind.submit_evidence: MeasureStatus.evidence_submitted,
-        }[r.kind]
+        measure.status = RESPONSE_LEADS_TO[r.kind]
         measure.history.append({"at": now.isoformat(), "by": r.responded_by, "kind": r.kind.value, "text": r.text})
         return self._record(
             Action.applicant_safeguard_response,

@@ -10,29 +10,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKeyConstraint, Index
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from rsc_common.contracts.safeguards import MeasureStatus  # noqa: F401 - re-exported for intake
+from rsc_common.contracts.safeguards import SafeguardResponseKind as ResponseKind  # noqa: F401
 from rsc_common.db.types import timestamp_field
-
-
-class MeasureStatus(StrEnum):
-    """A measure's status as appraisal reports it (`SafeguardMeasureTerms.status`)."""
-
-    proposed = "proposed"
-    accepted = "accepted"
-    change_requested = "change_requested"
-    evidence_submitted = "evidence_submitted"
-    verified = "verified"
-
-
-class ResponseKind(StrEnum):
-    accept = "accept"
-    request_change = "request_change"
-    submit_evidence = "submit_evidence"
 
 
 class SafeguardSet(SQLModel, table=True):

@@ -1,33 +1,23 @@
 """What the applicant may answer to a measure, and when a report from appraisal applies: pure
 functions, no database.
 
-The table mirrors appraisal's own check (appraisal stays the authority: it refuses a response that
-no longer fits its state, and its `safeguards.measure_updated` corrects the status shown here).
+The table is `rsc_common.contracts.safeguards`, the one appraisal checks with (appraisal stays the
+authority: it refuses a response that no longer fits its state, and its `safeguards.measure_updated`
+corrects the status shown here).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from rsc_common.contracts.safeguards import RESPONSE_ALLOWED_FROM, RESPONSE_LEADS_TO
 from rsc_common.http import ProblemError
 from rsc_intake.proposals.models import ProposalStatus
 from rsc_intake.safeguards.models import MeasureStatus, ResponseKind
 
-M = MeasureStatus
-
-# The measure statuses a response of each kind is accepted from.
-ALLOWED_FROM: dict[ResponseKind, frozenset[str]] = {
-    ResponseKind.accept: frozenset({M.proposed}),
-    ResponseKind.request_change: frozenset({M.proposed, M.accepted}),
-    ResponseKind.submit_evidence: frozenset({M.proposed, M.accepted, M.evidence_submitted}),
-}
-
-# The status a response leads to (shown at once; appraisal confirms it with its own report).
-LEADS_TO: dict[ResponseKind, MeasureStatus] = {
-    ResponseKind.accept: M.accepted,
-    ResponseKind.request_change: M.change_requested,
-    ResponseKind.submit_evidence: M.evidence_submitted,
-}
+# The table is the shared contract (appraisal's case machine checks with the same one).
+ALLOWED_FROM = RESPONSE_ALLOWED_FROM
+LEADS_TO = RESPONSE_LEADS_TO
 
 # A proposal in one of these states takes no more safeguard responses.
 CLOSED_PROPOSAL_STATUSES = frozenset({ProposalStatus.withdrawn, ProposalStatus.decided})
