@@ -43,3 +43,32 @@ def read_all(topic: str, expected: int, timeout_ms: int = 20_000) -> list:
     finally:
         consumer.close()
     return records
+
+
+def read_to_end(topic: str, timeout_ms: int = 10_000) -> list:
+    """Read every record the topic holds now (up to the end offsets taken when the read starts).
+
+    For tests that filter a topic by event type or subject: a count of records to wait for is no bound
+    there, since other events on the topic (and their partition order) decide which records come first.
+    """
+    consumer = KafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False, group_id=None)
+    records: list = []
+    try:
+        deadline = time.monotonic() + timeout_ms / 1000
+        partitions = None
+        while not partitions and time.monotonic() < deadline:
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:
+                time.sleep(0.2)
+        if not partitions:
+            return records
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        consumer.seek_to_beginning(*assigned)
+        end = consumer.end_offsets(assigned)
+        while any(consumer.position(tp) < end[tp] for tp in assigned) and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+    finally:
+        consumer.close()
+    return records

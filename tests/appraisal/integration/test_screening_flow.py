@@ -15,7 +15,7 @@ from rsc_appraisal.watchlists.importers.demo import demo_file
 from rsc_common.events import EventEnvelope
 from rsc_common.events.topics import APPRAISAL
 from rsc_intake.seed import DEMO_CALL_IDENTIFIER
-from tests.support.kafka import read_all
+from tests.support.kafka import read_to_end
 from tests.support.keycloak import bearer
 from tests.support.proposals import answer_all
 from tests.support.screening import clean_content, flagged_content
@@ -46,8 +46,8 @@ def screenings(appraisal: TestClient, pid: str) -> list[dict]:
     return response.json() if response.status_code == 200 else []
 
 
-def appraisal_events(prefix: str, expected: int) -> list[EventEnvelope]:
-    return [EventEnvelope.from_bytes(r.value) for r in read_all(prefix + APPRAISAL, expected, timeout_ms=10_000)]
+def appraisal_events(prefix: str) -> list[EventEnvelope]:
+    return [EventEnvelope.from_bytes(r.value) for r in read_to_end(prefix + APPRAISAL)]
 
 
 def test_submitted_proposals_are_screened_by_the_worker_and_list_updates_rescreen_them() -> None:
@@ -66,7 +66,7 @@ def test_submitted_proposals_are_screened_by_the_worker_and_list_updates_rescree
         assert screenings(appraisal, later_listed)[0]["level"] == "low"
 
         def screened() -> dict[str, dict]:
-            return {e.subject: e.data for e in appraisal_events(prefix, 3) if e.type == "appraisal.screened"}
+            return {e.subject: e.data for e in appraisal_events(prefix) if e.type == "appraisal.screened"}
 
         assert wait_for(lambda: {clean, flagged, later_listed} <= set(screened()), timeout=60)
         event = screened()[flagged]
@@ -87,7 +87,7 @@ def test_submitted_proposals_are_screened_by_the_worker_and_list_updates_rescree
         assert imported.status_code == 201, imported.text
 
         def new_hits() -> list[dict]:
-            return [e.data for e in appraisal_events(prefix, 5) if e.type == "appraisal.new_list_hit"]
+            return [e.data for e in appraisal_events(prefix) if e.type == "appraisal.new_list_hit"]
 
         assert wait_for(lambda: any(h["proposal_id"] == later_listed for h in new_hits()), timeout=120)
         [hit] = [h for h in new_hits() if h["proposal_id"] == later_listed]

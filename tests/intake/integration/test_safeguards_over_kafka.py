@@ -21,7 +21,7 @@ from rsc_intake.seed import DEMO_CALL_IDENTIFIER, seed
 from rsc_intake.settings import IntakeSettings
 from tests.support.apps import settings_for
 from tests.support.databases import migrated_database
-from tests.support.kafka import read_all
+from tests.support.kafka import read_to_end
 from tests.support.keycloak import bearer
 from tests.support.proposals import complete_content
 from tests.support.servers import KAFKA_BOOTSTRAP
@@ -86,7 +86,7 @@ def test_safeguards_round_trip(stack) -> None:
         assert accepted.status_code == 202, accepted.text
 
         def responses() -> list[EventEnvelope]:
-            records = read_all(prefix + INTAKE, 2, timeout_ms=5_000)
+            records = read_to_end(prefix + INTAKE)
             found = [EventEnvelope.from_bytes(r.value) for r in records]
             return [e for e in found if e.type == "proposal.safeguard_response" and e.subject == pid]
 

@@ -9,6 +9,11 @@ Failures: transient ones (database or network unavailable) are retried with capp
 backoff for as long as it takes: the partition waits, nothing is lost. Anything else (a payload
 that does not validate, a handler bug) is retried `max_attempts` times and then sent, with the
 error, to the topic's dead-letter twin, so one poison message cannot block the partition.
+
+Broker outages: a retriable Kafka error from poll or commit (broker gone, coordinator moving) is
+waited out in the loop with the same backoff, and the client reconnects by itself. A failed commit
+only means the batch comes again, and the processed-event ledger skips it. Anything else ends the
+thread, which ends the worker so that its supervisor restarts it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, KafkaError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import Engine
@@ -43,6 +49,11 @@ Handler = Callable[[Session, EventEnvelope, EventData], None]
 
 class TransientError(Exception):
     """Raise from a handler for a failure that will pass by itself (a dependency is down)."""
+
+
+def is_broker_outage(exc: BaseException) -> bool:
+    """A Kafka error the client recovers from once the brokers answer again."""
+    return isinstance(exc, CommitFailedError) or (isinstance(exc, KafkaError) and bool(exc.retriable))
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -90,16 +101,25 @@ class EventConsumer:
     def run(self, stop: threading.Event) -> None:
         self._consumer = consumer = self._make_consumer()
         log.info("consumer %s subscribed to %s", self.config.group_id, self.config.topics)
+        delay = self.config.backoff_initial
         try:
             while not stop.is_set():
-                batches = consumer.poll(timeout_ms=self.config.poll_timeout_ms)
-                if not batches:
-                    continue
-                for records in batches.values():
-                    for record in records:
-                        if not self.process(record, stop):
-                            return  # stopping mid-retry: uncommitted records are redelivered
-                consumer.commit()
+                try:
+                    batches = consumer.poll(timeout_ms=self.config.poll_timeout_ms)
+                    if batches:
+                        for records in batches.values():
+                            for record in records:
+                                if not self.process(record, stop):
+                                    return  # stopping mid-retry: uncommitted records are redelivered
+                        consumer.commit()
+                    delay = self.config.backoff_initial
+                except KafkaError as exc:
+                    if not is_broker_outage(exc):
+                        raise
+                    log.warning("consumer %s: Kafka unavailable (%s); retrying", self.config.group_id, exc)
+                    if stop.wait(delay * random.uniform(0.5, 1.0)):
+                        return
+                    delay = min(delay * 2, self.config.backoff_max)
         finally:
             consumer.close(autocommit=False)
             log.info("consumer %s stopped", self.config.group_id)
