@@ -32,10 +32,12 @@ from typing import Any
 
 from bench.common import (
     RESULTS,
+    RUN_DIR,
     CpuMeter,
     EventCollector,
     Table,
     arrival_times,
+    constant_profile,
     cpu_table,
     machine,
     outside_load,
@@ -47,7 +49,14 @@ from bench.intake_surge import Draft, Intake, Submission
 from tests.support.proposals import answer_all
 from tests.support.screening import clean_content, flagged_content
 
-SECTION = "casework-surge"
+# Two readings of "keeps up with 10,000 submissions in 10 minutes": evenly spread (the reference's
+# stretch row: "whole call accepted in 10 min at ~17/s, screening keeps up live"), and the deadline
+# surge compressed into the same 10 minutes (a 139/s burst: more than this machine's capacity).
+SECTIONS = {"surge": "casework-surge", "even": "casework-even"}
+TITLES = {
+    "surge": "Casework end to end: submit → appraisal verdict under the deadline surge",
+    "even": "Casework end to end: submit → appraisal verdict, 10,000 submissions evenly over 10 minutes",
+}
 TARGET_LAG_P99 = 60.0  # s, submission → screened
 TARGET_AUTO_CLEAR_P50 = 2.0  # s, submit → appraisal.cleared
 
@@ -81,6 +90,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--count", type=int, default=None, help="submissions (default 10000; --quick 600)")
     p.add_argument("--duration", type=float, default=None, help="window in seconds (default 600; --quick 60)")
     p.add_argument("--burst-factor", type=float, default=5.0)
+    p.add_argument(
+        "--profile", choices=sorted(SECTIONS), default="surge", help="deadline surge (default) or even arrivals"
+    )
     p.add_argument("--quick", action="store_true", help="600 submissions in 60 s; prints only")
     p.add_argument("--drain-timeout", type=float, default=900.0, help="wait this long for the backlog, seconds")
     p.add_argument("--red-flag-share", type=float, default=RED_FLAG_SHARE, help="share of red-flagged proposals")
@@ -142,6 +154,10 @@ def analyse(subs: list[Submission], events: list[Any], window_start: float, wind
     }
 
 
+def worker_processes() -> int:
+    return len(list(RUN_DIR.glob("appraisal-worker*.pid")))
+
+
 def secs(x: float | None) -> str:
     return "-" if x is None else (f"{x * 1000:.0f} ms" if x < 1 else f"{x:.1f} s")
 
@@ -151,14 +167,15 @@ def render(args: argparse.Namespace, stats: dict[str, Any], cpu: dict[str, Any],
     auto_ok = stats["auto"][50] is not None and stats["auto"][50] <= TARGET_AUTO_CLEAR_P50
     m = machine()
     lines = [
-        "## Casework end to end: submit → appraisal verdict under the deadline surge",
+        f"## {TITLES[args.profile]}",
         "",
-        f"`python -m bench.casework_surge` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"`python -m bench.casework_surge --profile {args.profile}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"{m['nproc']} cores ({m.get('cpu', '?')}), {m['ram']}.",
         f"{stats['submitted']} submissions in {args.duration:.0f} s through the intake API ("
         + ", ".join(f"{s.name} {s.rate:.1f}/s" for s in segments if s.count)
         + f"); {args.red_flag_share:.0%} of them red-flagged (a partner resembling a listed entity), the others "
-        "clean; the appraisal worker (one process) screens each version in its `AppraisalWorkflow`, clears it "
+        f"clean; the appraisal worker ({worker_processes()} processes) screens each version in its "
+        "`AppraisalWorkflow`, clears it "
         "automatically or opens a case. Outside load during the window: "
         f"{outside_load(cpu):.2f} cores.",
         "",
@@ -193,7 +210,11 @@ async def run(args: argparse.Namespace) -> None:
     collector.start()
     try:
         drafts = await intake.prepare(args.count, "casework")
-        segments = surge_profile(len(drafts), args.duration, args.burst_factor)
+        segments = (
+            constant_profile(len(drafts), args.duration)
+            if args.profile == "even"
+            else surge_profile(len(drafts), args.duration, args.burst_factor)
+        )
         arrivals = arrival_times(segments, seed=args.seed)[: len(drafts)]
         meter = CpuMeter(interval=1.0)
         meter.start()
@@ -219,8 +240,9 @@ async def run(args: argparse.Namespace) -> None:
     body = render(args, stats, cpu, segments)
     print(body)
     if not (args.quick or args.no_write):
-        write_section(RESULTS, SECTION, body)
-        print(f"wrote section {SECTION} of {RESULTS}")
+        section = SECTIONS[args.profile]
+        write_section(RESULTS, section, body)
+        print(f"wrote section {section} of {RESULTS}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -72,6 +72,15 @@ start_bg() {
   WAIT_PID=$!
 }
 
+# start_supervised NAME CMD...: like start_bg, but the command is started again 2 s after it exits,
+# as Kubernetes restarts a worker's container. A worker exits on purpose when one of its loops dies
+# (e.g. it started while Kafka was down); stop_bg TERMs the whole group, loop included.
+start_supervised() {
+  local name=$1; shift
+  start_bg "$name" bash -c 'while :; do "$@"; echo "[supervisor] exited with $?; restarting in 2 s" >&2; sleep 2; done' \
+    supervise "$@"
+}
+
 # stop_bg NAME: TERM the process group (start_bg made the recorded pid its leader, so this reaches
 # every process it started, e.g. uvicorn's worker processes), wait up to 30 s for the whole group,
 # then KILL what is left. The group is stopped even if its leader already died (orphaned workers

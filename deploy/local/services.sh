@@ -72,7 +72,7 @@ start() {
       require_free_port "${PORT[$s]}" "$s API"
       start_bg "$s-api" "$BIN/rsc-$s" api
     fi
-    for w in $(worker_names "$s"); do is_running "$w" || start_bg "$w" "$BIN/rsc-$s" worker; done
+    for w in $(worker_names "$s"); do is_running "$w" || start_supervised "$w" "$BIN/rsc-$s" worker; done
   done
   for s in "${SERVICES[@]}"; do
     # 120 s: with several uvicorn workers each process imports and builds the app itself, and on a

@@ -55,7 +55,9 @@ def received_rows(engine: Engine) -> list[tuple]:
 
 
 @contextmanager
-def running_consumer(engine: Engine, topic: str, handlers: dict, group: str | None = None) -> Iterator[EventConsumer]:
+def running_consumer(
+    engine: Engine, topic: str, handlers: dict, group: str | None = None, batch_handlers: dict | None = None
+) -> Iterator[EventConsumer]:
     consumer = EventConsumer(
         ConsumerConfig(
             group_id=group or f"group-{uuid.uuid4().hex[:8]}",
@@ -67,6 +69,7 @@ def running_consumer(engine: Engine, topic: str, handlers: dict, group: str | No
         engine,
         handlers,
         make_producer(KAFKA_BOOTSTRAP, "test-dlt"),
+        batch_handlers,
     )
     stop = threading.Event()
     thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)

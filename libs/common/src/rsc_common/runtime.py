@@ -20,7 +20,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from rsc_common.db import ensure_schema_at_head
-from rsc_common.events import ConsumerConfig, EventConsumer, Handler, OutboxRelay, make_producer
+from rsc_common.events import BatchHandler, ConsumerConfig, EventConsumer, Handler, OutboxRelay, make_producer
 from rsc_common.settings import ServiceSettings
 from rsc_common.temporal import connect
 
@@ -35,6 +35,8 @@ class ConsumerSpec:
     # Consumers of the group in this process (threads): a handler that waits on I/O (the database, a
     # Temporal start) keeps only its own partitions waiting. Order stays per partition, i.e. per subject.
     concurrency: int = 1
+    # Event types handled a run at a time (idempotent handlers only, see `BatchHandler`).
+    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,6 +75,7 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
                     engine,
                     c.handlers,
                     dlt_producer,
+                    c.batch_handlers,
                 )
                 name = f"{c.group_id}-{n}"
                 threads.append(threading.Thread(target=consumer.run, args=(stop,), name=name, daemon=True))

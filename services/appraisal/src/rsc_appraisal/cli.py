@@ -5,13 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from rsc_appraisal.app import MIGRATIONS, build_app
 from rsc_appraisal.calls.handlers import on_call_opened
 from rsc_appraisal.cases.activities import case_activities
 from rsc_appraisal.cases.client import AppraisalGateway
-from rsc_appraisal.cases.handlers import case_handlers
+from rsc_appraisal.cases.handlers import case_handlers, submission_handlers
 from rsc_appraisal.cases.workflow import AppraisalWorkflow
 from rsc_appraisal.screenings.handlers import on_reference_changed
 from rsc_appraisal.seed import seed
@@ -28,7 +28,7 @@ from rsc_common.temporal import TemporalBridge, workflow_runner
 
 def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Client], Worker]:
     """Appraisal's Temporal worker: the appraisal (casework) workflows and their SLA clocks."""
-    threads = min(8, settings.database_pool_size)
+    threads = settings.activity_threads
 
     def build(client: Client) -> Worker:
         return Worker(
@@ -39,7 +39,7 @@ def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Cl
             # The activities are synchronous (database): they run in this pool.
             activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="appraisal-activity"),
             max_concurrent_activities=threads,
-            workflow_runner=workflow_runner(),
+            workflow_runner=workflow_runner() if settings.temporal_sandbox else UnsandboxedWorkflowRunner(),
         )
 
     return build
@@ -58,7 +58,7 @@ def worker(settings: AppraisalSettings, engine: Engine) -> WorkerSpec:
                     **case_handlers(gateway),
                     "appraisal.reference_changed": on_reference_changed,
                 },
-                # each submission waits on a database commit and a Temporal start: several partitions at once
+                batch_handlers=submission_handlers(gateway),
                 concurrency=settings.consumer_concurrency,
             )
         ],

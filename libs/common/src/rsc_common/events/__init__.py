@@ -1,6 +1,6 @@
 from rsc_common.events import types as _types  # noqa: F401  (registers the payloads)
 from rsc_common.events.catalog import parse_data, register, registered
-from rsc_common.events.consumer import ConsumerConfig, EventConsumer, Handler, TransientError
+from rsc_common.events.consumer import BatchHandler, ConsumerConfig, EventConsumer, Handler, TransientError
 from rsc_common.events.envelope import EventData, EventEnvelope
 from rsc_common.events.models import OutboxEvent, ProcessedEvent
 from rsc_common.events.outbox import add_event
@@ -8,6 +8,7 @@ from rsc_common.events.producer import make_producer
 from rsc_common.events.relay import OutboxRelay
 
 __all__ = [
+    "BatchHandler",
     "ConsumerConfig",
     "EventConsumer",
     "EventData",

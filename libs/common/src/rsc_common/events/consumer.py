@@ -29,7 +29,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("rsc.consumer")
 
 Handler = Callable[[Session, EventEnvelope, EventData], None]
+# Handles a run of consecutive records of one partition at once (e.g. to start their workflows
+# concurrently). Must be idempotent by itself: its records are not entered in the processed-event
+# ledger, so after a crash the whole run comes again.
+BatchHandler = Callable[[Session, list[tuple[EventEnvelope, EventData]]], None]
 
 
 class TransientError(Exception):
@@ -78,11 +82,17 @@ class ConsumerConfig:
 
 class EventConsumer:
     def __init__(
-        self, config: ConsumerConfig, engine: Engine, handlers: dict[str, Handler], dlt_producer: KafkaProducer
+        self,
+        config: ConsumerConfig,
+        engine: Engine,
+        handlers: dict[str, Handler],
+        dlt_producer: KafkaProducer,
+        batch_handlers: dict[str, BatchHandler] | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
         self.handlers = handlers
+        self.batch_handlers = batch_handlers or {}
         self.dlt_producer = dlt_producer
         self._consumer: KafkaConsumer | None = None
 
@@ -108,9 +118,8 @@ class EventConsumer:
                     batches = consumer.poll(timeout_ms=self.config.poll_timeout_ms)
                     if batches:
                         for records in batches.values():
-                            for record in records:
-                                if not self.process(record, stop):
-                                    return  # stopping mid-retry: uncommitted records are redelivered
+                            if not self.process_records(records, stop):
+                                return  # stopping mid-retry: uncommitted records are redelivered
                         consumer.commit()
                     delay = self.config.backoff_initial
                 except KafkaError as exc:
@@ -124,55 +133,120 @@ class EventConsumer:
             consumer.close(autocommit=False)
             log.info("consumer %s stopped", self.config.group_id)
 
-    def process(self, record: ConsumerRecord, stop: threading.Event) -> bool:
-        """Handle one record completely (handled, skipped or dead-lettered). False only on stop."""
+    def process_records(self, records: list[ConsumerRecord], stop: threading.Event) -> bool:
+        """Handle one partition's records in order. False only on stop.
+
+        Consecutive records whose event type has a batch handler are handed to it together; any other
+        record first closes the run, so per-subject order holds across both kinds of handler.
+        """
+        run: list[tuple[ConsumerRecord, EventEnvelope, EventData]] = []
+        run_handler: BatchHandler | None = None
+        for record in records:
+            decoded = self._decode(record)
+            if decoded is None:
+                continue
+            envelope, data = decoded
+            batch_handler = self.batch_handlers.get(envelope.type)
+            if run and batch_handler is not run_handler:
+                if not self._handle_run(run_handler, run, stop):
+                    return False
+                run = []
+            if batch_handler is not None:
+                run_handler = batch_handler
+                run.append((record, envelope, data))
+            elif not self._handle_single(record, envelope, data, stop):
+                return False
+        return not run or self._handle_run(run_handler, run, stop)
+
+    def _decode(self, record: ConsumerRecord) -> tuple[EventEnvelope, EventData] | None:
+        """The envelope and its validated payload; None when dead-lettered or not this group's business."""
+        try:
+            envelope = EventEnvelope.from_bytes(record.value)
+        except Exception as exc:
+            self._dead_letter(record, f"undecodable envelope: {exc}", attempts=1)
+            return None
+        if envelope.type not in self.handlers and envelope.type not in self.batch_handlers:
+            return None  # another consumer's business
+        try:
+            return envelope, parse_data(envelope)
+        except Exception as exc:
+            self._dead_letter(record, f"payload does not match {envelope.type} v{envelope.schema_version}: {exc}", 1)
+            return None
+
+    def _handle_single(
+        self, record: ConsumerRecord, envelope: EventEnvelope, data: EventData, stop: threading.Event
+    ) -> bool:
         carrier = carrier_from_kafka_headers(record.headers)
         with _tracer.start_as_current_span(
             f"{record.topic} process", context=context_from_carrier(carrier), kind=SpanKind.CONSUMER
         ) as span:
             span.set_attribute("messaging.system", "kafka")
             span.set_attribute("messaging.consumer.group.name", self.config.group_id)
-            try:
-                envelope = EventEnvelope.from_bytes(record.value)
-            except Exception as exc:
-                self._dead_letter(record, f"undecodable envelope: {exc}", attempts=1)
-                return True
             span.set_attribute("messaging.message.id", str(envelope.id))
-            handler = self.handlers.get(envelope.type)
-            if handler is None:
-                return True  # another consumer's business
-            try:
-                data = parse_data(envelope)
-            except Exception as exc:
-                self._dead_letter(
-                    record, f"payload does not match {envelope.type} v{envelope.schema_version}: {exc}", 1
-                )
-                return True
-            return self._handle_with_retries(record, envelope, data, handler, stop, span)
+            handler = self.handlers[envelope.type]
+            return self._with_retries(
+                lambda: self._handle_once(envelope, data, handler), f"{envelope.type} {envelope.id}", [record], stop
+            )
 
-    def _handle_with_retries(self, record, envelope, data, handler, stop, span) -> bool:
+    def _handle_run(
+        self,
+        handler: BatchHandler | None,
+        run: list[tuple[ConsumerRecord, EventEnvelope, EventData]],
+        stop: threading.Event,
+    ) -> bool:
+        """A batch handler is idempotent by contract (no processed-event ledger): its records come again
+        after a crash, and after the retries a failing run is split so that only the poison record is
+        dead-lettered."""
+        assert handler is not None
+        links = []
+        for record, _envelope, _data in run:
+            span_context = trace.get_current_span(context_from_carrier(carrier_from_kafka_headers(record.headers)))
+            if span_context.get_span_context().is_valid:
+                links.append(Link(span_context.get_span_context()))
+        topic = run[0][0].topic
+        with _tracer.start_as_current_span(f"{topic} process batch", links=links, kind=SpanKind.CONSUMER) as span:
+            span.set_attribute("messaging.system", "kafka")
+            span.set_attribute("messaging.consumer.group.name", self.config.group_id)
+            span.set_attribute("messaging.batch.message_count", len(run))
+
+            def attempt() -> None:
+                with Session(self.engine, expire_on_commit=False) as session:
+                    handler(session, [(envelope, data) for _record, envelope, data in run])
+                    session.commit()
+
+            first = run[0][1]
+            describe = f"{first.type} {first.id}" + (f" and {len(run) - 1} more" if len(run) > 1 else "")
+            if len(run) == 1:
+                return self._with_retries(attempt, describe, [run[0][0]], stop)
+            outcome = self._with_retries(attempt, describe, None, stop)
+            if outcome is None:  # gave up on the whole run: find the poison record one by one
+                return all(self._handle_run(handler, [item], stop) for item in run)
+            return outcome
+
+    def _with_retries(
+        self, attempt: Callable[[], None], describe: str, dead_letter: list[ConsumerRecord] | None, stop
+    ) -> bool | None:
+        """Run `attempt` until it succeeds: transient failures for as long as it takes, others
+        `max_attempts` times, then the records go to the dead-letter topic (None when `dead_letter`
+        is None: the caller decides). False when asked to stop meanwhile."""
         attempts = 0
         delay = self.config.backoff_initial
         while True:
             try:
-                self._handle_once(envelope, data, handler)
+                attempt()
                 return True
             except Exception as exc:
                 transient = is_transient(exc)
                 if not transient:
                     attempts += 1
-                log.warning(
-                    "handling %s %s failed (attempt %s, transient=%s): %s",
-                    envelope.type,
-                    envelope.id,
-                    attempts,
-                    transient,
-                    exc,
-                )
+                log.warning("handling %s failed (attempt %s, transient=%s): %s", describe, attempts, transient, exc)
                 if not transient and attempts >= self.config.max_attempts:
-                    span.set_status(Status(StatusCode.ERROR, str(exc)))
+                    trace.get_current_span().set_status(Status(StatusCode.ERROR, str(exc)))
+                    if dead_letter is None:
+                        return None
                     error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                    self._dead_letter(record, error, attempts)
+                    for record in dead_letter:
+                        self._dead_letter(record, error, attempts)
                     return True
             # jittered exponential backoff; wakes early when asked to stop
             if stop.wait(delay * random.uniform(0.5, 1.0)):

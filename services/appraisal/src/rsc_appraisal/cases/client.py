@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Callable
@@ -74,7 +75,20 @@ class AppraisalGateway:
             return self._bridge
 
     def start(self, proposal_id: uuid.UUID, version: int) -> None:
-        self.bridge.call(lambda c: start_appraisal(c, proposal_id, version, task_queue=self._task_queue))
+        self.start_many([(proposal_id, version)])
+
+    def start_many(self, versions: list[tuple[uuid.UUID, int]], concurrency: int = 16) -> None:
+        """Start the versions' workflows concurrently (a start waits on the Temporal server's write)."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def start(client: Client, proposal_id: uuid.UUID, version: int) -> None:
+            async with gate:
+                await start_appraisal(client, proposal_id, version, task_queue=self._task_queue)
+
+        async def start_all(client: Client) -> None:
+            await asyncio.gather(*(start(client, p, v) for p, v in versions))
+
+        self.bridge.call(start_all)
 
     def _signal(self, proposal_id: uuid.UUID, version: int, signal, arg) -> bool:
         return self.bridge.call(lambda c: signal_if_running(appraisal_handle(c, proposal_id, version), signal, arg))

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from rsc_appraisal.engine.contracts import RiskLevel
 from rsc_appraisal.policy.checks import PolicyIssue
@@ -119,12 +119,18 @@ class CalendarSet(_Model):
     review_by: date | None = None
     calendars: dict[CalendarId, CalendarSpec]
 
+    # Built once per calendar: the set is immutable, and every case's clock asks for its calendar.
+    _built: dict[str, WorkingCalendar] = PrivateAttr(default_factory=dict)
+
     def calendar(self, calendar_id: str) -> WorkingCalendar:
+        if (built := self._built.get(calendar_id)) is not None:
+            return built
         try:
             spec = self.calendars[calendar_id]
         except KeyError:
             raise KeyError(f"no calendar {calendar_id!r} (known: {', '.join(sorted(self.calendars))})") from None
-        return WorkingCalendar(**spec.model_dump(), id=calendar_id, version=self.version)
+        built = self._built[calendar_id] = WorkingCalendar(**spec.model_dump(), id=calendar_id, version=self.version)
+        return built
 
 
 def check_calendars(config: SlaConfig, calendars: CalendarSet, *, name: str = "sla-config") -> None:
