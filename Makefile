@@ -51,8 +51,9 @@ bench: bench-classifier bench-matching bench-screening bench-intake bench-casewo
 bench-intake: ## intake call-deadline surge against the running stack (`make up` first)
 	@$(UV) run --frozen python -m bench.intake_surge
 
-bench-casework: ## casework end to end: surge submitted through intake, appraisal verdicts on Kafka (`make up` first)
-	@$(UV) run --frozen python -m bench.casework_surge
+bench-casework: ## casework end to end: surge and even 10,000 in 10 min through intake, verdicts on Kafka (`make up` first)
+	@$(UV) run --frozen python -m bench.casework_surge --profile surge
+	@$(UV) run --frozen python -m bench.casework_surge --profile even
 
 bench-matching: ## entity matching: 1 M names, latency, memory, precision/recall (no servers)
 	@$(UV) run --frozen python -m bench.entity_matching
