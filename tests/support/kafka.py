@@ -17,26 +17,33 @@ def fresh_topic(prefix: str = "test") -> str:
     return topic
 
 
-def read_all(topic: str, expected: int, timeout_ms: int = 20_000) -> list:
-    """Read a topic from the beginning until `expected` records arrived (or the timeout).
+def _from_the_start(consumer: KafkaConsumer, topic: str, deadline: float) -> list[TopicPartition]:
+    """Assign every partition of the topic (waiting for its metadata) and seek to the beginning.
 
     Partitions are assigned directly (no consumer group): no rebalance to wait for, and nothing
     committed that could hide records from a later read.
     """
+    partitions = None
+    while not partitions and time.monotonic() < deadline:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            time.sleep(0.2)
+    if not partitions:
+        return []
+    assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+    consumer.assign(assigned)
+    consumer.seek_to_beginning(*assigned)
+    return assigned
+
+
+def read_all(topic: str, expected: int, timeout_ms: int = 20_000) -> list:
+    """Read a topic from the beginning until `expected` records arrived (or the timeout)."""
     consumer = KafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False, group_id=None)
     records: list = []
     try:
         deadline = time.monotonic() + timeout_ms / 1000
-        partitions = None
-        while not partitions and time.monotonic() < deadline:
-            partitions = consumer.partitions_for_topic(topic)
-            if not partitions:
-                time.sleep(0.2)
-        if not partitions:
+        if not _from_the_start(consumer, topic, deadline):
             return records
-        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(assigned)
-        consumer.seek_to_beginning(*assigned)
         while len(records) < expected and time.monotonic() < deadline:
             for batch in consumer.poll(timeout_ms=200).values():
                 records.extend(batch)
@@ -55,16 +62,9 @@ def read_to_end(topic: str, timeout_ms: int = 10_000) -> list:
     records: list = []
     try:
         deadline = time.monotonic() + timeout_ms / 1000
-        partitions = None
-        while not partitions and time.monotonic() < deadline:
-            partitions = consumer.partitions_for_topic(topic)
-            if not partitions:
-                time.sleep(0.2)
-        if not partitions:
+        assigned = _from_the_start(consumer, topic, deadline)
+        if not assigned:
             return records
-        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(assigned)
-        consumer.seek_to_beginning(*assigned)
         end = consumer.end_offsets(assigned)
         while any(consumer.position(tp) < end[tp] for tp in assigned) and time.monotonic() < deadline:
             for batch in consumer.poll(timeout_ms=200).values():
