@@ -1,4 +1,5 @@
-"""The consumer loop waits out a broker outage instead of ending the worker (unit: a scripted client)."""
+"""The consumer loop waits out a broker outage instead of ending the worker (unit: a scripted client), and a
+Temporal outage reaches its handlers as a transient failure (retried, never dead-lettered)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import threading
 
 import pytest
 from kafka.errors import CommitFailedError, IllegalStateError, KafkaConnectionError
+from temporalio.service import RPCError, RPCStatusCode
 
-from rsc_common.events.consumer import ConsumerConfig, EventConsumer, is_broker_outage
+from rsc_common.events.consumer import ConsumerConfig, EventConsumer, is_broker_outage, is_transient
+from rsc_common.temporal import as_transient
 
 
 class ScriptedClient:
@@ -64,3 +67,19 @@ def test_a_non_retriable_error_ends_the_loop_so_the_worker_restarts() -> None:
 )
 def test_outage_classification(error: Exception, outage: bool) -> None:
     assert is_broker_outage(error) is outage
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (RPCError("server restarting", RPCStatusCode.UNAVAILABLE, b""), True),
+        (RPCError("slow", RPCStatusCode.DEADLINE_EXCEEDED, b""), True),
+        (TimeoutError("no answer in 60 s"), True),
+        (RPCError("bad request", RPCStatusCode.INVALID_ARGUMENT, b""), False),
+        (ValueError("a bug"), False),
+    ],
+)
+def test_temporal_outages_reach_the_consumer_as_transient(error: Exception, transient: bool) -> None:
+    translated = as_transient(error)
+    assert is_transient(translated) is transient
+    assert (translated is error) is not transient

@@ -11,11 +11,26 @@ from opentelemetry import context as otel_context
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from rsc_common.events.consumer import TransientError
 from rsc_common.settings import TemporalSettings
 
 T = TypeVar("T")
+
+# Server answers that pass by themselves (a server restarting, overloaded, or no worker polling yet).
+TRANSIENT_RPC = frozenset(
+    {RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.RESOURCE_EXHAUSTED}
+)
+
+
+def as_transient(exc: BaseException) -> BaseException:
+    """The Kafka consumers' `TransientError` for a Temporal failure that will pass (their handler is then
+    retried for as long as it takes instead of being dead-lettered after a few attempts), else `exc`."""
+    if isinstance(exc, TimeoutError) or (isinstance(exc, RPCError) and exc.status in TRANSIENT_RPC):
+        return TransientError(f"Temporal unavailable: {exc}")
+    return exc
 
 
 async def connect(settings: TemporalSettings) -> Client:
@@ -61,7 +76,13 @@ class TemporalBridge:
         return asyncio.run_coroutine_threadsafe(with_context(), self._loop).result(timeout)
 
     def call(self, fn: Callable[[Client], Coroutine[Any, Any, T]], timeout: float = 60) -> T:
-        return self._submit(fn(self.client), otel_context.get_current(), timeout)
+        try:
+            return self._submit(fn(self.client), otel_context.get_current(), timeout)
+        except Exception as exc:
+            translated = as_transient(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)

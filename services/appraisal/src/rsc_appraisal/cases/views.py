@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from rsc_appraisal.cases import contracts as c
 from rsc_appraisal.cases import queries
@@ -56,7 +56,7 @@ from rsc_appraisal.sla.workflow import SlaClockWorkflow
 from rsc_common.auth import Principal
 from rsc_common.http import SessionDep
 from rsc_common.http.problem import ProblemError
-from rsc_common.temporal import connect
+from rsc_common.temporal import TRANSIENT_RPC, connect
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -85,7 +85,6 @@ def _load(engine, case_id: uuid.UUID) -> AppraisalCase:
 
 
 UPDATE_WAIT_SECONDS = 90  # how long an action waits for a worker (e.g. one restarting) before a 503
-TRANSIENT = {RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.RESOURCE_EXHAUSTED}
 
 
 async def _execute(handle, update, arg, *, what: str, refused: str):
@@ -102,7 +101,7 @@ async def _execute(handle, update, arg, *, what: str, refused: str):
             detail = cause.message if isinstance(cause, ApplicationError) else str(cause)
             raise ProblemError(409, refused, detail, title="The action was refused") from None
         except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as exc:
-            transient = not isinstance(exc, RPCError) or exc.status in TRANSIENT
+            transient = not isinstance(exc, RPCError) or exc.status in TRANSIENT_RPC
             if transient and time.monotonic() < deadline:
                 await asyncio.sleep(0.5)
                 continue
