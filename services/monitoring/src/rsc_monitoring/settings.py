@@ -11,3 +11,5 @@ class MonitoringSettings(ServiceSettings):
     service_name: str = "rsc-monitoring"
     database_url: str = "postgresql://rsc:rsc@127.0.0.1:15432/rsc_monitoring"
     http_port: int = 8103
+    # Connections that verify slices of the audit chain at once (PostgreSQL hashes on each).
+    audit_verify_parallelism: int = 2

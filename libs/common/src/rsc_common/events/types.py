@@ -458,3 +458,20 @@ class GrantAwarded(EventData):
     auto_cleared: bool
     obligations: list[SafeguardMeasureTerms] = Field(description="The agreed safeguards, now obligations.")
     awarded_by: str
+
+
+# ------------------------------------------------------------------------------- monitoring
+
+
+@register
+class AuditQueried(EventData):
+    """An auditor searched, exported or verified the audit log (monitoring): auditing the auditors."""
+
+    event_type: ClassVar[str] = "audit.queried"
+    topic: ClassVar[str] = topics.MONITORING
+
+    queried_by: str = Field(description="Keycloak subject of the auditor.")
+    operation: str = Field(description="search | export | verify")
+    query: str = Field(description="The filters as a query string (canonical order).")
+    result_count: int = Field(ge=0)
+    at: AwareDatetime

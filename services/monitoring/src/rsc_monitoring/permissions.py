@@ -1,0 +1,12 @@
+"""Who may do what in monitoring (one dependency per kind of route)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from rsc_common.auth import Principal, RequireRoles, Role
+
+# The audit log: auditors only, and only reading (the API has no route that changes it).
+AuditReader = Annotated[Principal, Depends(RequireRoles(Role.auditor))]
