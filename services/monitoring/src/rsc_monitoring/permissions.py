@@ -10,3 +10,5 @@ from rsc_common.auth import Principal, RequireRoles, Role
 
 # The audit log: auditors only, and only reading (the API has no route that changes it).
 AuditReader = Annotated[Principal, Depends(RequireRoles(Role.auditor))]
+# Deciding on a grantee's evidence, waiving an obligation.
+GrantOfficer = Annotated[Principal, Depends(RequireRoles(Role.case_officer, Role.security_adviser, Role.admin))]

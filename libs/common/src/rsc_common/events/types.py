@@ -475,3 +475,87 @@ class AuditQueried(EventData):
     query: str = Field(description="The filters as a query string (canonical order).")
     result_count: int = Field(ge=0)
     at: AwareDatetime
+
+
+@register
+class GrantDeadline(EventData):
+    """A deadline of a funded project (monitoring's grant workflow): a reminder before an obligation or
+    attestation is due, the moment it is overdue, or its escalation to `to_role` later on."""
+
+    event_type: ClassVar[str] = "grant.deadline"
+    topic: ClassVar[str] = topics.MONITORING
+
+    grant_reference: str
+    proposal_id: uuid.UUID
+    organisation_id: uuid.UUID | None
+    item: str = Field(description="obligation | attestation")
+    item_id: str = Field(description="The measure id, or the attestation period number.")
+    title: str
+    kind: str = Field(description="reminder | overdue | escalated")
+    due_at: AwareDatetime
+    to_role: str | None = Field(default=None, description="For escalated: who must act now.")
+    at: AwareDatetime
+
+
+@register
+class GrantEnded(EventData):
+    """A grant's monitoring ended (monitoring): at its planned end, or terminated as an incident measure."""
+
+    event_type: ClassVar[str] = "grant.ended"
+    topic: ClassVar[str] = topics.MONITORING
+
+    grant_reference: str
+    proposal_id: uuid.UUID
+    organisation_id: uuid.UUID | None
+    reason: str = Field(description="ended | terminated")
+    open_obligations: list[str]
+    at: AwareDatetime
+
+
+@register
+class GrantObligationUpdated(EventData):
+    """An obligation changed (monitoring): evidence submitted by the grantee, fulfilled, waived or
+    sent back by an officer, or overdue."""
+
+    event_type: ClassVar[str] = "grant.obligation_updated"
+    topic: ClassVar[str] = topics.MONITORING
+
+    grant_reference: str
+    proposal_id: uuid.UUID
+    organisation_id: uuid.UUID | None
+    measure_id: str
+    status: str = Field(description="open | overdue | evidence_submitted | fulfilled | waived")
+    actor: str
+    at: AwareDatetime
+
+
+@register
+class GrantAttestationSubmitted(EventData):
+    """A grantee attested for a period (monitoring): no change, or the changes it declares."""
+
+    event_type: ClassVar[str] = "grant.attestation_submitted"
+    topic: ClassVar[str] = topics.MONITORING
+
+    grant_reference: str
+    proposal_id: uuid.UUID
+    organisation_id: uuid.UUID | None
+    period: int = Field(ge=1)
+    changes: list[str] = Field(description="Empty = no change; else affiliations, funding, ... ")
+    submitted_by: str
+    at: AwareDatetime
+
+
+@register
+class GrantReappraisalRequested(EventData):
+    """A declared change sends a funded proposal back to appraisal (monitoring → appraisal)."""
+
+    event_type: ClassVar[str] = "grant.reappraisal_requested"
+    topic: ClassVar[str] = topics.MONITORING
+
+    grant_reference: str
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    changes: list[str] = Field(min_length=1)
+    reason: str
+    requested_by: str
+    at: AwareDatetime

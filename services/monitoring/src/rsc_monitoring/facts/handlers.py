@@ -1,0 +1,115 @@
+"""Folding events into the reporting read model (group `rsc-monitoring`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Session
+
+from rsc_common.events import EventEnvelope
+from rsc_common.events.types import (
+    AppraisalCleared,
+    AppraisalDecided,
+    CallOpened,
+    GrantAwarded,
+    ProposalResubmitted,
+    ProposalScreened,
+    ProposalSubmitted,
+    ProposalWithdrawn,
+    SafeguardsAgreed,
+)
+from rsc_monitoring.facts.models import CallFact, ProposalFact
+
+FINAL_VERDICTS = ("cleared", "cleared_with_safeguards", "not_fundable")
+
+
+def upsert_fact(session: Session, proposal_id: uuid.UUID, version: int, **values: Any) -> None:
+    table = ProposalFact.__table__
+    statement = pg_insert(table).values(proposal_id=proposal_id, version=version, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=["proposal_id", "version"], set_=values))
+
+
+def on_call_opened(session: Session, _e: EventEnvelope, data: CallOpened) -> None:
+    values = {"identifier": data.identifier, "programme": data.programme_name, "closes_at": data.closes_at}
+    statement = pg_insert(CallFact.__table__).values(call_id=data.call_id, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=["call_id"], set_=values))
+
+
+def on_submitted(session: Session, _e: EventEnvelope, data: ProposalSubmitted | ProposalResubmitted) -> None:
+    details = data.content.details
+    countries: set[str] = set()
+    for partner in data.content.partners:
+        countries.add(partner.country)
+        countries.update(partner.ownership_control_countries)
+    upsert_fact(
+        session,
+        data.proposal_id,
+        data.version,
+        organisation_id=data.organisation_id,
+        call_identifier=data.call_identifier,
+        submitted_at=data.submitted_at,
+        duration_months=details.duration_months,
+        areas=sorted(str(a) for a in details.critical_technology_areas or []),
+        partner_countries=sorted(countries),
+    )
+
+
+def on_screened(session: Session, _e: EventEnvelope, data: ProposalScreened) -> None:
+    if data.trigger != "submission":  # re-screenings after award are monitoring incidents, not statistics
+        return
+    upsert_fact(
+        session,
+        data.proposal_id,
+        data.version,
+        level=data.level,
+        category_levels=data.category_levels,
+        flags=[{"rule_id": f.rule_id, "category": f.category, "title": f.title} for f in data.flags],
+        recommended_safeguards=list(data.safeguards),
+        screened_at=data.screened_at,
+    )
+
+
+def on_cleared(session: Session, _e: EventEnvelope, data: AppraisalCleared) -> None:
+    upsert_fact(
+        session,
+        data.proposal_id,
+        data.version,
+        verdict="cleared_with_safeguards" if data.safeguards else "cleared",
+        verdict_at=data.cleared_at,
+        auto_cleared=data.auto_cleared,
+    )
+
+
+def on_decided(session: Session, _e: EventEnvelope, data: AppraisalDecided) -> None:
+    if data.outcome == "not_fundable":  # the clearances arrive as appraisal.cleared
+        upsert_fact(session, data.proposal_id, data.version, verdict="not_fundable", verdict_at=data.decided_at)
+
+
+def on_agreed(session: Session, _e: EventEnvelope, data: SafeguardsAgreed) -> None:
+    upsert_fact(session, data.proposal_id, data.version, agreed_safeguards=sorted(m.measure_id for m in data.measures))
+
+
+def on_withdrawn(session: Session, _e: EventEnvelope, data: ProposalWithdrawn) -> None:
+    if data.last_version >= 1:
+        upsert_fact(session, data.proposal_id, data.last_version, verdict="withdrawn", verdict_at=data.withdrawn_at)
+
+
+def on_awarded(session: Session, _e: EventEnvelope, data: GrantAwarded) -> None:
+    upsert_fact(session, data.proposal_id, data.version, signed_at=data.signed_at)
+
+
+def fact_handlers() -> dict[str, Callable]:
+    return {
+        "call.opened": on_call_opened,
+        "proposal.submitted": on_submitted,
+        "proposal.resubmitted": on_submitted,
+        "proposal.withdrawn": on_withdrawn,
+        "appraisal.screened": on_screened,
+        "appraisal.cleared": on_cleared,
+        "appraisal.decided": on_decided,
+        "safeguards.agreed": on_agreed,
+        "grant.awarded": on_awarded,
+    }

