@@ -164,9 +164,7 @@ async def test_a_low_risk_grant_without_obligations_just_ends(env: WorkflowEnvir
     assert deadlines(engine, grant.reference) == []
     with engine.connect() as conn:
         ended = conn.execute(
-            text(
-                "SELECT payload->'data'->>'reason' FROM outbox_event WHERE event_type = 'grant.ended' AND key = :r"
-            ),
+            text("SELECT payload->'data'->>'reason' FROM outbox_event WHERE event_type = 'grant.ended' AND key = :r"),
             {"r": grant.reference},
         ).scalar_one()
     assert ended == "ended"
