@@ -38,3 +38,7 @@ def award(
         ],
         awarded_by="officer-subject",
     )
+
+
+ORG_A = uuid.UUID("0b5e7d2c-1a4f-4c1e-9a63-6f3b2f6d0a01")  # applicant-a's organisation (demo realm)
+ORG_B = uuid.UUID("0b5e7d2c-1a4f-4c1e-9a63-6f3b2f6d0a02")  # applicant-b's
