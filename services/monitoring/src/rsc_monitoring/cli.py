@@ -15,14 +15,17 @@ from rsc_common.temporal import TemporalBridge, workflow_runner
 from rsc_monitoring.app import MIGRATIONS, build_app
 from rsc_monitoring.audit.handlers import GROUP_ID as AUDIT_GROUP
 from rsc_monitoring.audit.handlers import audit_handlers
+from rsc_monitoring.gateway import MonitoringGateway
 from rsc_monitoring.grants.activities import grant_activities
-from rsc_monitoring.grants.client import MonitoringGateway
 from rsc_monitoring.grants.handlers import GROUP_ID as MONITORING_GROUP
 from rsc_monitoring.grants.handlers import grant_handlers
 from rsc_monitoring.grants.workflow import GrantMonitoringWorkflow
+from rsc_monitoring.incidents.activities import incident_activities
+from rsc_monitoring.incidents.handlers import incident_handlers
+from rsc_monitoring.incidents.workflow import IncidentHandlingWorkflow
 from rsc_monitoring.settings import MonitoringSettings
 
-WORKFLOWS: list[type] = [GrantMonitoringWorkflow]
+WORKFLOWS: list[type] = [GrantMonitoringWorkflow, IncidentHandlingWorkflow]
 
 
 def task_queue(settings: MonitoringSettings) -> str:
@@ -30,7 +33,7 @@ def task_queue(settings: MonitoringSettings) -> str:
 
 
 def activities(engine: Engine) -> list:
-    return [*grant_activities(engine)]
+    return [*grant_activities(engine), *incident_activities(engine)]
 
 
 def temporal_worker(settings: MonitoringSettings, engine: Engine) -> Callable[[Client], Worker]:
@@ -57,7 +60,7 @@ def worker(settings: MonitoringSettings, engine: Engine) -> WorkerSpec:
             ConsumerSpec(
                 group_id=MONITORING_GROUP,
                 topics=[topics.INTAKE, topics.APPRAISAL, topics.MONITORING],
-                handlers=grant_handlers(gateway),
+                handlers={**grant_handlers(gateway), **incident_handlers(gateway)},
             ),
             # every service's events, chained into the audit log (its own group: it reads everything)
             ConsumerSpec(

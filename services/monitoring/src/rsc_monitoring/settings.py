@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from rsc_common.settings import ServiceSettings, service_settings_config
@@ -17,3 +18,7 @@ class MonitoringSettings(ServiceSettings):
     activity_threads: int = 4
     # Workflows run unsandboxed in the service (as in appraisal); every test worker uses the sandbox.
     temporal_sandbox: bool = False
+    # Key of the tip channel's rate-limit hashes (set a real secret in production: see README).
+    tip_rate_secret: SecretStr = SecretStr("local-development-only")
+    # Largest tip request body accepted, in bytes.
+    tip_max_bytes: int = 32_768

@@ -2,6 +2,7 @@
 
 from rsc_common.auth.dependencies import (
     CurrentPrincipal,
+    OptionalPrincipal,
     RequireRoles,
     get_principal,
     get_token_verifier,
@@ -20,6 +21,7 @@ __all__ = [
     "AuthUnavailableError",
     "AuthenticationError",
     "CurrentPrincipal",
+    "OptionalPrincipal",
     "Principal",
     "RequireRoles",
     "Role",

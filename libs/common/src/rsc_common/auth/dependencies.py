@@ -64,6 +64,21 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+async def get_optional_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    verifier: Annotated[TokenVerifier, Depends(get_token_verifier)],
+) -> Principal | None:
+    """For routes open to anonymous callers (the confidential tip channel): None without a token;
+    a token that is sent must still be valid."""
+    if credentials is None:
+        return None
+    return await get_principal(request, credentials, verifier)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
 class RequireRoles:
     """Dependency that admits callers holding at least one of `roles` (403 otherwise)."""
 

@@ -559,3 +559,74 @@ class GrantReappraisalRequested(EventData):
     reason: str
     requested_by: str
     at: AwareDatetime
+
+
+class _IncidentEvent(EventData):
+    """Common fields of incident events: never the reporter's identity, the description or evidence."""
+
+    incident_id: uuid.UUID
+    reference: str
+    incident_type: str
+    severity: str = Field(description="low | medium | high | critical")
+    grant_reference: str | None
+    organisation_id: uuid.UUID | None
+    exercise: bool = Field(description="A resilience-exercise record: excluded from statistics.")
+
+
+@register
+class IncidentReported(_IncidentEvent):
+    """An incident was reported (monitoring): by a grantee, an officer, a confidential tip, a list hit on a
+    funded partner, or injected by a resilience exercise."""
+
+    event_type: ClassVar[str] = "incident.reported"
+    topic: ClassVar[str] = topics.MONITORING
+
+    channel: str = Field(description="grantee | officer | tip | list_hit | exercise")
+    triage_due_at: AwareDatetime
+    reported_at: AwareDatetime
+
+
+@register
+class IncidentChanged(_IncidentEvent):
+    """An accepted transition of an incident (monitoring): triage, investigation, measures, closure."""
+
+    event_type: ClassVar[str] = "incident.changed"
+    topic: ClassVar[str] = topics.MONITORING
+
+    action: str
+    from_status: str
+    to_status: str
+    actor: str
+    summary: str
+    at: AwareDatetime
+
+
+@register
+class IncidentMeasureUpdated(_IncidentEvent):
+    """A measure of an incident was decided, started, done or cancelled (monitoring)."""
+
+    event_type: ClassVar[str] = "incident.measure_updated"
+    topic: ClassVar[str] = topics.MONITORING
+
+    measure_id: uuid.UUID
+    kind: str
+    status: str = Field(description="planned | in_progress | done | cancelled")
+    due_at: AwareDatetime | None
+    actor: str
+    at: AwareDatetime
+
+
+@register
+class IncidentDeadline(_IncidentEvent):
+    """An incident deadline (monitoring's incident workflow): triage, investigation or a measure is due
+    soon, overdue, or escalated to `to_role`."""
+
+    event_type: ClassVar[str] = "incident.deadline"
+    topic: ClassVar[str] = topics.MONITORING
+
+    item: str = Field(description="triage | investigation | measure")
+    item_id: str
+    kind: str = Field(description="reminder | overdue | escalated")
+    due_at: AwareDatetime
+    to_role: str | None = None
+    at: AwareDatetime

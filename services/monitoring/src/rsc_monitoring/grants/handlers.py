@@ -17,8 +17,8 @@ from rsc_common.events.types import (
     ProposalSubmitted,
 )
 from rsc_monitoring.facts import handlers as facts
+from rsc_monitoring.gateway import MonitoringGateway
 from rsc_monitoring.grants import service
-from rsc_monitoring.grants.client import MonitoringGateway
 from rsc_monitoring.grants.contracts import GrantWorkflowInput
 from rsc_monitoring.grants.models import GrantAward
 from rsc_monitoring.grants.plan import default_plan

@@ -1,9 +1,11 @@
-"""What monitoring's Kafka handlers (synchronous, consumer threads) need from Temporal."""
+"""What monitoring's Kafka handlers (synchronous, consumer threads) need from Temporal: starting and
+signalling the grant and incident workflows. Nothing here runs in a request thread."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -15,6 +17,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from rsc_common.temporal import TemporalBridge
 from rsc_monitoring.grants.contracts import EndGrant, GrantWorkflowInput, ItemDone, grant_workflow_id
 from rsc_monitoring.grants.workflow import GrantMonitoringWorkflow
+from rsc_monitoring.incidents.contracts import IncidentRef
+from rsc_monitoring.incidents.service import workflow_id as incident_workflow_id
+from rsc_monitoring.incidents.workflow import IncidentHandlingWorkflow
 
 
 async def start_grant_workflow(client: Client, data: GrantWorkflowInput, task_queue: str) -> None:
@@ -30,9 +35,22 @@ async def start_grant_workflow(client: Client, data: GrantWorkflowInput, task_qu
         )
 
 
-async def signal_if_running(handle: WorkflowHandle, signal, arg) -> bool:
+async def start_incident_workflow(client: Client, incident_id: uuid.UUID, task_queue: str) -> None:
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            IncidentHandlingWorkflow.run,
+            IncidentRef(incident_id=incident_id),
+            id=incident_workflow_id(incident_id),
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+
+
+async def signal_if_running(handle: WorkflowHandle, signal, *args) -> bool:
+    """Signal the workflow; False when it has ended or never existed (nothing left to steer)."""
     try:
-        await handle.signal(signal, arg)
+        await handle.signal(signal, *args)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return False
@@ -71,3 +89,12 @@ class MonitoringGateway:
         return self.bridge.call(
             lambda c: signal_if_running(self._handle(c, reference), GrantMonitoringWorkflow.end, request)
         )
+
+    def start_incident(self, incident_id: uuid.UUID) -> None:
+        self.bridge.call(lambda c: start_incident_workflow(c, incident_id, self.task_queue))
+
+    def incident_changed(self, incident_id: uuid.UUID) -> bool:
+        handle = lambda c: c.get_workflow_handle_for(  # noqa: E731
+            IncidentHandlingWorkflow.run, incident_workflow_id(incident_id)
+        )
+        return self.bridge.call(lambda c: signal_if_running(handle(c), IncidentHandlingWorkflow.changed))

@@ -1,0 +1,94 @@
+"""Incident states and the transitions between them, keyed by (from, to): anything else is refused."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from rsc_common.http.problem import ProblemError
+
+
+class Status(StrEnum):
+    reported = "reported"
+    triaged = "triaged"
+    investigating = "investigating"
+    measures = "measures"
+    closed = "closed"
+
+
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class Channel(StrEnum):
+    grantee = "grantee"
+    officer = "officer"
+    tip = "tip"
+    list_hit = "list_hit"
+    exercise = "exercise"
+
+
+class MeasureKind(StrEnum):
+    """Measures from shared/reference/domain.md §4b."""
+
+    request_for_information = "request_for_information"
+    corrective_plan = "corrective_plan"
+    stricter_safeguards = "stricter_safeguards"
+    payment_suspension = "payment_suspension"
+    switch_to_reimbursement = "switch_to_reimbursement"
+    termination = "termination"
+    recovery_of_funds = "recovery_of_funds"
+    authority_notification = "authority_notification"
+
+
+class MeasureStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+S = Status
+TRANSITIONS: dict[tuple[Status, Status], str] = {
+    (S.reported, S.triaged): "triage",
+    (S.reported, S.closed): "dismiss",
+    (S.triaged, S.investigating): "investigate",
+    (S.triaged, S.closed): "dismiss",
+    (S.investigating, S.measures): "decide_measures",
+    (S.investigating, S.closed): "close",
+    (S.measures, S.closed): "close",
+}
+MEASURE_TRANSITIONS: set[tuple[MeasureStatus, MeasureStatus]] = {
+    (MeasureStatus.planned, MeasureStatus.in_progress),
+    (MeasureStatus.planned, MeasureStatus.done),
+    (MeasureStatus.in_progress, MeasureStatus.done),
+    (MeasureStatus.planned, MeasureStatus.cancelled),
+    (MeasureStatus.in_progress, MeasureStatus.cancelled),
+}
+
+
+def check(current: str, target: Status, action: str) -> str:
+    """The action's name if (current, target) is allowed for it; a 409 problem otherwise."""
+    allowed = TRANSITIONS.get((Status(current), target))
+    if allowed != action:
+        raise ProblemError(
+            409,
+            "illegal-transition",
+            f"An incident cannot go from {current} to {target} by {action}.",
+            from_status=current,
+            to_status=target.value,
+        )
+    return action
+
+
+def check_measure(current: str, target: MeasureStatus) -> None:
+    if (MeasureStatus(current), target) not in MEASURE_TRANSITIONS:
+        raise ProblemError(
+            409,
+            "illegal-transition",
+            f"A measure cannot go from {current} to {target}.",
+            from_status=current,
+            to_status=target.value,
+        )
