@@ -237,10 +237,11 @@ def triage(
     severity: str,
     assignees: list[str],
     note: str,
+    now: datetime | None = None,
 ) -> Incident:
     require_officer(actor)
     machine.check(incident.status, Status.triaged, "triage")
-    now = utcnow()
+    now = now or utcnow()
     before = incident.status
     incident.status, incident.severity, incident.triaged_at = Status.triaged, severity, now
     incident.assignees = sorted(set(assignees) | {actor.subject})
@@ -250,19 +251,23 @@ def triage(
     return incident
 
 
-def investigate(session: Session, incident: Incident, actor: Principal, note: str) -> Incident:
+def investigate(
+    session: Session, incident: Incident, actor: Principal, note: str, now: datetime | None = None
+) -> Incident:
     _require_assigned(actor, incident)
     machine.check(incident.status, Status.investigating, "investigate")
-    now = utcnow()
+    now = now or utcnow()
     before, incident.status, incident.updated_at = incident.status, Status.investigating, now
     _changed(session, incident, "investigate", actor.subject, before, f"investigation started: {note}", now)
     return incident
 
 
-def dismiss(session: Session, incident: Incident, actor: Principal, reason: str) -> Incident:
+def dismiss(
+    session: Session, incident: Incident, actor: Principal, reason: str, now: datetime | None = None
+) -> Incident:
     require_officer(actor)
     machine.check(incident.status, Status.closed, "dismiss")
-    now = utcnow()
+    now = now or utcnow()
     before = incident.status
     incident.status, incident.outcome, incident.closed_at, incident.updated_at = Status.closed, "dismissed", now, now
     incident.lessons_learned = reason
@@ -277,10 +282,11 @@ def decide_measures(
     actor: Principal,
     measures: list[dict[str, Any]],
     note: str,
+    now: datetime | None = None,
 ) -> list[IncidentMeasure]:
     _require_assigned(actor, incident)
     machine.check(incident.status, Status.measures, "decide_measures")
-    now = utcnow()
+    now = now or utcnow()
     created = []
     for m in measures:
         measure = IncidentMeasure(
@@ -307,14 +313,20 @@ def decide_measures(
 
 
 def update_measure(
-    session: Session, incident: Incident, measure_id: uuid.UUID, actor: Principal, status: MeasureStatus, note: str
+    session: Session,
+    incident: Incident,
+    measure_id: uuid.UUID,
+    actor: Principal,
+    status: MeasureStatus,
+    note: str,
+    now: datetime | None = None,
 ) -> IncidentMeasure:
     _require_assigned(actor, incident)
     measure = session.get(IncidentMeasure, measure_id)
     if measure is None or measure.incident_id != incident.id:
         raise ProblemError(404, "measure-not-found", f"Incident {incident.reference} has no measure {measure_id}.")
     machine.check_measure(measure.status, status)
-    now = utcnow()
+    now = now or utcnow()
     measure.status, measure.updated_at = status, now
     measure.note = f"{measure.note}\n{note}".strip()
     if status == MeasureStatus.done:
@@ -342,7 +354,14 @@ def _apply_measure(session: Session, incident: Incident, measure: IncidentMeasur
             grants.end_grant(session, grant, "terminated", now)
 
 
-def close(session: Session, incident: Incident, actor: Principal, outcome: str, lessons_learned: str) -> Incident:
+def close(
+    session: Session,
+    incident: Incident,
+    actor: Principal,
+    outcome: str,
+    lessons_learned: str,
+    now: datetime | None = None,
+) -> Incident:
     _require_assigned(actor, incident)
     machine.check(incident.status, Status.closed, "close")
     open_measures = session.exec(
@@ -358,7 +377,7 @@ def close(session: Session, incident: Incident, actor: Principal, outcome: str, 
             f"{len(open_measures)} measure(s) are not done or cancelled yet.",
             measures=[str(m.id) for m in open_measures],
         )
-    now = utcnow()
+    now = now or utcnow()
     before = incident.status
     incident.status, incident.outcome, incident.lessons_learned = Status.closed, outcome, lessons_learned
     incident.closed_at = incident.updated_at = now
