@@ -12,3 +12,5 @@ from rsc_common.auth import Principal, RequireRoles, Role
 AuditReader = Annotated[Principal, Depends(RequireRoles(Role.auditor))]
 # Deciding on a grantee's evidence, waiving an obligation.
 GrantOfficer = Annotated[Principal, Depends(RequireRoles(Role.case_officer, Role.security_adviser, Role.admin))]
+# Running resilience exercises, loading reference data.
+Admin = Annotated[Principal, Depends(RequireRoles(Role.admin))]

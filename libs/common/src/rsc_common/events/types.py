@@ -630,3 +630,20 @@ class IncidentDeadline(_IncidentEvent):
     due_at: AwareDatetime
     to_role: str | None = None
     at: AwareDatetime
+
+
+@register
+class ExerciseStarted(EventData):
+    """A resilience exercise injected simulated incidents (monitoring). Everything it causes carries
+    `exercise: true`, reaches only the participants and stays out of national statistics."""
+
+    event_type: ClassVar[str] = "exercise.started"
+    topic: ClassVar[str] = topics.MONITORING
+
+    exercise_id: uuid.UUID
+    name: str
+    participants: list[str]
+    incident_ids: list[uuid.UUID]
+    started_by: str
+    exercise: bool = True
+    at: AwareDatetime
