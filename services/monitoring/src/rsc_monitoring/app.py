@@ -9,6 +9,7 @@ from rsc_monitoring.audit.views import router as audit_router
 from rsc_monitoring.exercises.views import router as exercises_router
 from rsc_monitoring.grants.views import router as grants_router
 from rsc_monitoring.incidents.views import router as incidents_router
+from rsc_monitoring.reporting.views import router as reports_router
 from rsc_monitoring.settings import MonitoringSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -19,6 +20,6 @@ def build_app(settings: MonitoringSettings | None = None) -> FastAPI:
         settings or MonitoringSettings(),
         title="RSC Monitoring",
         description="Post-award obligations, incidents, the tamper-evident audit log and national reporting.",
-        routers=[incidents_router, grants_router, exercises_router, audit_router],
+        routers=[incidents_router, grants_router, exercises_router, reports_router, audit_router],
         migrations_dir=MIGRATIONS,
     )

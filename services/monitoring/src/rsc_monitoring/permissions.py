@@ -14,3 +14,5 @@ AuditReader = Annotated[Principal, Depends(RequireRoles(Role.auditor))]
 GrantOfficer = Annotated[Principal, Depends(RequireRoles(Role.case_officer, Role.security_adviser, Role.admin))]
 # Running resilience exercises, loading reference data.
 Admin = Annotated[Principal, Depends(RequireRoles(Role.admin))]
+# National statistics exports.
+ReportingOfficer = Annotated[Principal, Depends(RequireRoles(Role.reporting_officer))]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from rsc_common.settings import ServiceSettings, service_settings_config
@@ -22,3 +22,6 @@ class MonitoringSettings(ServiceSettings):
     tip_rate_secret: SecretStr = SecretStr("local-development-only")
     # Largest tip request body accepted, in bytes.
     tip_max_bytes: int = 32_768
+    # National reports: cells below this count are suppressed; sections run on this many connections.
+    report_suppression_threshold: int = Field(default=5, ge=1, le=100)
+    report_parallelism: int = Field(default=2, ge=1, le=16)

@@ -647,3 +647,18 @@ class ExerciseStarted(EventData):
     started_by: str
     exercise: bool = True
     at: AwareDatetime
+
+
+@register
+class ReportExported(EventData):
+    """A reporting officer exported a national report (monitoring): who, which period, which format."""
+
+    event_type: ClassVar[str] = "report.exported"
+    topic: ClassVar[str] = topics.MONITORING
+
+    exported_by: str
+    period_from: str
+    period_to: str
+    format: str
+    proposals_screened: int
+    at: AwareDatetime

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
@@ -39,6 +40,15 @@ def on_call_opened(session: Session, _e: EventEnvelope, data: CallOpened) -> Non
 
 
 def on_submitted(session: Session, _e: EventEnvelope, data: ProposalSubmitted | ProposalResubmitted) -> None:
+    if data.version > 1:
+        session.execute(
+            update(ProposalFact.__table__)
+            .where(
+                ProposalFact.__table__.c.proposal_id == data.proposal_id,
+                ProposalFact.__table__.c.version < data.version,
+            )
+            .values(superseded=True)
+        )
     details = data.content.details
     countries: set[str] = set()
     for partner in data.content.partners:

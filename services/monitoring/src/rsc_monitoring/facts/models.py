@@ -30,7 +30,7 @@ class CallFact(SQLModel, table=True):
 class ProposalFact(SQLModel, table=True):
     __tablename__ = "proposal_fact"
     __table_args__ = (
-        Index("ix_proposal_fact_screened_at", "screened_at"),
+        Index("ix_proposal_fact_screened_at", "screened_at", postgresql_where="NOT superseded"),
         Index("ix_proposal_fact_signed_at", "signed_at"),
     )
 
@@ -65,3 +65,5 @@ class ProposalFact(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSONB, nullable=False, server_default="[]")
     )
     signed_at: datetime | None = timestamp_field(nullable=True)
+    # a later version of the proposal exists: statistics count each proposal once, by its latest version
+    superseded: bool = False

@@ -48,8 +48,9 @@ def upgrade() -> None:
         sa.Column("auto_cleared", sa.Boolean(), nullable=True),
         _json("agreed_safeguards", "[]"),
         sa.Column("signed_at", TS, nullable=True),
+        sa.Column("superseded", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
-    op.create_index("ix_proposal_fact_screened_at", "proposal_fact", ["screened_at"])
+    op.create_index("ix_proposal_fact_screened_at", "proposal_fact", ["screened_at"], postgresql_where="NOT superseded")
     op.create_index("ix_proposal_fact_signed_at", "proposal_fact", ["signed_at"])
     op.create_table(
         "grant_award",
