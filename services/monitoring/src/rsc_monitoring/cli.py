@@ -19,6 +19,7 @@ from rsc_monitoring.gateway import MonitoringGateway
 from rsc_monitoring.grants.activities import grant_activities
 from rsc_monitoring.grants.handlers import GROUP_ID as MONITORING_GROUP
 from rsc_monitoring.grants.handlers import grant_handlers
+from rsc_monitoring.grants.plan import load_plan
 from rsc_monitoring.grants.workflow import GrantMonitoringWorkflow
 from rsc_monitoring.incidents.activities import incident_activities
 from rsc_monitoring.incidents.handlers import incident_handlers
@@ -60,7 +61,10 @@ def worker(settings: MonitoringSettings, engine: Engine) -> WorkerSpec:
             ConsumerSpec(
                 group_id=MONITORING_GROUP,
                 topics=[topics.INTAKE, topics.APPRAISAL, topics.MONITORING],
-                handlers={**grant_handlers(gateway), **incident_handlers(gateway)},
+                handlers={
+                    **grant_handlers(gateway, load_plan(settings.monitoring_plan_file)),
+                    **incident_handlers(gateway),
+                },
             ),
             # every service's events, chained into the audit log (its own group: it reads everything)
             ConsumerSpec(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -25,3 +27,5 @@ class MonitoringSettings(ServiceSettings):
     # National reports: cells below this count are suppressed; sections run on this many connections.
     report_suppression_threshold: int = Field(default=5, ge=1, le=100)
     report_parallelism: int = Field(default=2, ge=1, le=16)
+    # A funder's own monitoring plan (YAML, same schema as grants/data/monitoring-plan.yaml).
+    monitoring_plan_file: Path | None = None

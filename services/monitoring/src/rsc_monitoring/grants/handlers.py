@@ -21,15 +21,14 @@ from rsc_monitoring.gateway import MonitoringGateway
 from rsc_monitoring.grants import service
 from rsc_monitoring.grants.contracts import GrantWorkflowInput
 from rsc_monitoring.grants.models import GrantAward
-from rsc_monitoring.grants.plan import default_plan
+from rsc_monitoring.grants.plan import MonitoringPlan
 
 GROUP_ID = "rsc-monitoring"
 
 
-def grant_handlers(gateway: MonitoringGateway) -> dict[str, Callable]:
+def grant_handlers(gateway: MonitoringGateway, plan: MonitoringPlan) -> dict[str, Callable]:
     def on_awarded(session: Session, envelope: EventEnvelope, data: GrantAwarded) -> None:
         facts.on_awarded(session, envelope, data)
-        plan = default_plan()
         created = service.create_from_award(session, data, plan)
         if created is None:  # redelivered, maybe after a crash between the commit and the start
             grant = session.exec(select(GrantAward).where(GrantAward.reference == data.grant_reference)).one()

@@ -44,5 +44,10 @@ class MonitoringPlan(BaseModel):
 
 
 @cache
+def load_plan(path: Path | None = None) -> MonitoringPlan:
+    """The plan in `path` (a funder's own, set as `RSC_MONITORING_MONITORING_PLAN_FILE`), or the default."""
+    return MonitoringPlan.model_validate(yaml.safe_load((path or DEFAULT_PLAN).read_text()))
+
+
 def default_plan() -> MonitoringPlan:
-    return MonitoringPlan.model_validate(yaml.safe_load(DEFAULT_PLAN.read_text()))
+    return load_plan(None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlmodel import Session, col, func, select
 
 from rsc_common.auth import CurrentPrincipal
@@ -17,7 +17,7 @@ from rsc_common.http import SessionDep
 from rsc_common.http.problem import ProblemError
 from rsc_monitoring.grants import service
 from rsc_monitoring.grants.models import Attestation, GrantAward, Obligation
-from rsc_monitoring.grants.plan import default_plan
+from rsc_monitoring.grants.plan import MonitoringPlan, load_plan
 from rsc_monitoring.grants.schemas import (
     AttestationCreate,
     AttestationPublic,
@@ -33,11 +33,15 @@ from rsc_monitoring.permissions import GrantOfficer
 router = APIRouter(prefix="/v1/grants", tags=["grants"])
 
 
+def plan_of(request: Request) -> MonitoringPlan:
+    return load_plan(request.app.state.settings.monitoring_plan_file)
+
+
 def _public(grant: GrantAward) -> GrantPublic:
     return GrantPublic.model_validate(grant, from_attributes=True)
 
 
-def _detail(session: Session, grant: GrantAward) -> GrantDetail:
+def _detail(session: Session, grant: GrantAward, plan: MonitoringPlan) -> GrantDetail:
     obligations = session.exec(
         select(Obligation).where(Obligation.grant_id == grant.id).order_by(col(Obligation.due_at))
     ).all()
@@ -48,7 +52,7 @@ def _detail(session: Session, grant: GrantAward) -> GrantDetail:
         **_public(grant).model_dump(),
         obligations=[ObligationPublic.model_validate(o, from_attributes=True) for o in obligations],
         attestations=[AttestationPublic.model_validate(a, from_attributes=True) for a in attestations],
-        plan_warnings=default_plan().warnings(utcnow().date()),
+        plan_warnings=plan.warnings(utcnow().date()),
     )
 
 
@@ -78,8 +82,8 @@ def list_grants(
 
 
 @router.get("/{reference}", response_model=GrantDetail, summary="A grant with its obligations and attestations")
-def get_grant(reference: str, principal: CurrentPrincipal, session: SessionDep) -> Any:
-    return _detail(session, service.get_grant(session, reference, principal))
+def get_grant(reference: str, request: Request, principal: CurrentPrincipal, session: SessionDep) -> Any:
+    return _detail(session, service.get_grant(session, reference, principal), plan_of(request))
 
 
 @router.post(
@@ -119,7 +123,7 @@ def decide_obligation(
     summary="The grantee attests for a period: no change, or the changes",
 )
 def submit_attestation(
-    reference: str, data: AttestationCreate, principal: CurrentPrincipal, session: SessionDep
+    reference: str, data: AttestationCreate, request: Request, principal: CurrentPrincipal, session: SessionDep
 ) -> Any:
     if data.no_change == bool(data.changes):
         raise ProblemError(
@@ -133,7 +137,7 @@ def submit_attestation(
         session,
         grant,
         principal,
-        default_plan(),
+        plan_of(request),
         period=data.period,
         changes=[c.value for c in data.changes],
         statement=data.statement,
