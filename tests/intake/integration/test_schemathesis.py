@@ -32,18 +32,15 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
 from sqlalchemy import Engine
 from sqlmodel import Session, create_engine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from rsc_common.db.types import utcnow
 from rsc_common.events import EventEnvelope
 from rsc_common.events.types import AppraisalInformationRequested, SafeguardMeasureTerms, SafeguardsProposed
-from rsc_common.http import PROBLEM_JSON
 from rsc_intake.app import MIGRATIONS, build_app
 from rsc_intake.attachments.settings import AttachmentSettings
 from rsc_intake.proposals.handlers import on_information_requested
@@ -52,6 +49,7 @@ from rsc_intake.seed import DEMO_CALL_IDENTIFIER, seed
 from rsc_intake.settings import IntakeSettings
 from tests.support.apps import settings_for
 from tests.support.databases import migrated_database
+from tests.support.fuzz import CHECKS, as_served, hypothesis_settings
 from tests.support.keycloak import token_for
 from tests.support.proposals import complete_content
 
@@ -169,22 +167,6 @@ as_admin = load({
 })  # fmt: skip
 
 
-def errors_are_problems(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
-) -> None:
-    """Every 4xx/5xx answer is an RFC 9457 problem document."""
-    if response.status_code < 400:
-        return
-    content_type = response.headers.get("content-type", [""])[0]
-    assert content_type.startswith(PROBLEM_JSON), f"{response.status_code} answered as {content_type!r}"
-    problem = response.json()
-    assert problem.get("status") == response.status_code, problem
-    assert isinstance(problem.get("title"), str), problem
-
-
-CHECKS = [not_a_server_error, errors_are_problems]
-
-
 # ------------------------------------------------------------------------------------ fixtures
 
 
@@ -207,24 +189,7 @@ def app(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def served(app: FastAPI) -> Iterator[ASGIApp]:
-    """The app as a server runs it: Starlette re-raises an unexpected exception after it has sent its
-    500 (for the server's log); the server ends that request, and the client sees the 500."""
-
-    async def server(scope: Scope, receive: Receive, send: Send) -> None:
-        answered = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal answered
-            answered = answered or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await app(scope, receive, tracking_send)
-        except Exception:
-            if not answered:
-                raise
-
-    yield server
+    yield as_served(app)
     # Schemathesis keeps the lifespans of the apps it called running until the process ends;
     # end this one's now, before its database is dropped.
     asgi.shutdown_lifespans()
@@ -340,14 +305,7 @@ def real_ids(app: FastAPI, engine: Engine, tokens: dict[str, str]) -> Iterator[l
 # ------------------------------------------------------------------------------------ the tests
 
 
-HYPOTHESIS = settings(
-    max_examples=MAX_EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    phases=[Phase.explicit, Phase.generate],  # no shrinking: report the failing request as sent
-)
+HYPOTHESIS = hypothesis_settings(MAX_EXAMPLES)
 
 
 @as_applicant.parametrize()
