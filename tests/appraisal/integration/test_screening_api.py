@@ -23,13 +23,13 @@ from rsc_appraisal.references.models import ReferenceDataset
 from rsc_appraisal.screenings import handlers
 from rsc_appraisal.screenings import service as screenings_service
 from rsc_appraisal.screenings.context import CONTEXT
-from rsc_appraisal.screenings.models import ScreeningTrigger
+from rsc_appraisal.screenings.models import AppraisalProposal, ProposalState, ScreeningTrigger
 from rsc_appraisal.seed import seed_references
 from rsc_appraisal.settings import AppraisalSettings
 from rsc_appraisal.watchlists.importers.demo import demo_file
 from rsc_common.events import EventEnvelope
 from rsc_common.events.models import OutboxEvent
-from rsc_common.events.types import ProposalWithdrawn, ReferenceDataChanged
+from rsc_common.events.types import GrantReappraisalRequested, ProposalWithdrawn, ReferenceDataChanged
 from tests.support.apps import settings_for
 from tests.support.databases import migrated_database
 from tests.support.keycloak import bearer
@@ -438,3 +438,45 @@ def test_cases_sharing_a_partner_are_linked_and_show_each_others_decisions(api: 
     assert case(unrelated)["match_decisions"] == []
     assert case(first)["notes"] is None  # need-to-know: 'officer' is not assigned to it
     assert api.get(f"/v1/cases/{one['id']}", headers=bearer("adviser")).json()["notes"] == []  # advisers are
+
+
+def test_a_post_award_change_rescreens_the_funded_proposal_against_todays_lists(api: TestClient, engine) -> None:
+    content = clean_content()
+    content["partners"][2]["name"] = "Meridian Vale Kinetics"
+    content["partners"][2]["identifiers"] = {}
+    funded_id = submit(engine, content)
+    with Session(engine) as session:
+        proposal = session.get(AppraisalProposal, funded_id)
+        proposal.state = ProposalState.funded
+        session.add(proposal)
+        session.commit()
+    # a list version naming the partner is active, but nothing re-screened this proposal yet
+    import_watchlist(
+        api,
+        watchlist_v2(
+            "demo-wl-9003,Meridian Vale Kinetics SA,,,Company,true,,,,,,,mil,test,Listed for the test,,,,,\n"
+        ),
+        "hits-v4",
+    )
+    assert latest(api, funded_id)["trigger"] == "submission"
+    request = GrantReappraisalRequested(
+        grant_reference="GA-1",
+        proposal_id=funded_id,
+        version=1,
+        changes=["partner_ownership_or_control"],
+        reason="attestation 1 declares a change: partner_ownership_or_control",
+        requested_by="grantee-subject",
+        at=datetime.now(UTC),
+    )
+    with Session(engine) as session:
+        handlers.on_reappraisal_requested(session, _envelope(request.event_type), request)
+        session.commit()
+    rescreened = latest(api, funded_id)
+    assert rescreened["trigger"] == "post_award_change"
+    assert "demo-wl-9003" in [m["entry_id"] for m in rescreened["result"]["matches"]]
+    [hit] = outbox(engine, "appraisal.new_list_hit", funded_id)
+    assert (hit["entry_id"], hit["proposal_state"]) == ("demo-wl-9003", "funded")
+    assert [s["trigger"] for s in outbox(engine, "appraisal.screened", funded_id)] == [
+        "submission",
+        "post_award_change",
+    ]

@@ -13,7 +13,7 @@ from rsc_appraisal.cases.activities import case_activities
 from rsc_appraisal.cases.client import AppraisalGateway
 from rsc_appraisal.cases.handlers import case_handlers, submission_handlers
 from rsc_appraisal.cases.workflow import AppraisalWorkflow
-from rsc_appraisal.screenings.handlers import on_reference_changed
+from rsc_appraisal.screenings.handlers import on_reappraisal_requested, on_reference_changed
 from rsc_appraisal.seed import seed
 from rsc_appraisal.settings import AppraisalSettings
 from rsc_appraisal.sla.worker import WORKFLOWS as SLA_WORKFLOWS
@@ -52,11 +52,13 @@ def worker(settings: AppraisalSettings, engine: Engine) -> WorkerSpec:
         consumers=[
             ConsumerSpec(
                 group_id="rsc-appraisal",
-                topics=[topics.INTAKE, topics.APPRAISAL],
+                # monitoring's topic for grant.reappraisal_requested (its other events are skipped)
+                topics=[topics.INTAKE, topics.APPRAISAL, topics.MONITORING],
                 handlers={
                     "call.opened": on_call_opened,
                     **case_handlers(gateway),
                     "appraisal.reference_changed": on_reference_changed,
+                    "grant.reappraisal_requested": on_reappraisal_requested,
                 },
                 batch_handlers=submission_handlers(gateway),
                 concurrency=settings.consumer_concurrency,

@@ -12,6 +12,7 @@ from rsc_appraisal.screenings.context import CONTEXT
 from rsc_appraisal.screenings.models import AppraisalProposal, ProposalState, ScreeningTrigger
 from rsc_common.events import EventEnvelope
 from rsc_common.events.types import (
+    GrantReappraisalRequested,
     ProposalWithdrawn,
     ReferenceDataChanged,
 )
@@ -48,3 +49,23 @@ def on_reference_changed(session: Session, _envelope: EventEnvelope, data: Refer
             proposal_state=proposal.state,
         )
     log.info("re-screened after list activation", extra={"list": data.key, "proposals": len(proposals)})
+
+
+def on_reappraisal_requested(session: Session, _envelope: EventEnvelope, data: GrantReappraisalRequested) -> None:
+    """A grantee declared a change after award: the proposal is screened again against today's policy,
+    lists and country profiles. A match the earlier screening did not have is reported as
+    `appraisal.new_list_hit` (monitoring turns a hit on a funded partner into an incident); the new
+    screening, with its level and flags, is in the proposal's screening history for the officers."""
+    proposal = session.get(AppraisalProposal, data.proposal_id)
+    if proposal is None:
+        log.warning("re-appraisal requested for unknown proposal %s", data.proposal_id)
+        return
+    snapshot = service.load_snapshot(session, data.proposal_id, proposal.latest_version)
+    service.screen_version(
+        session,
+        CONTEXT.get(session),
+        snapshot,
+        trigger=ScreeningTrigger.post_award_change,
+        actor=f"{WORKER} (grant {data.grant_reference}: {', '.join(data.changes)})",
+        proposal_state=proposal.state,
+    )

@@ -54,6 +54,8 @@ class ScreeningTrigger(StrEnum):
     submission = "submission"
     rescreen_list_update = "rescreen_list_update"
     officer_rerun = "officer_rerun"
+    # a grantee declared a change in a post-award attestation (monitoring's grant.reappraisal_requested)
+    post_award_change = "post_award_change"
 
 
 class Screening(SQLModel, table=True):

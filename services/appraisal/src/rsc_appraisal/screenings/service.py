@@ -156,7 +156,7 @@ def screen_version(
     session.add(screening)
     session.flush()
     add_event(session, screened_event(screening, result), subject=str(snapshot.proposal_id), source=SOURCE)
-    if previous is not None and trigger == ScreeningTrigger.rescreen_list_update:
+    if previous is not None and trigger in (ScreeningTrigger.rescreen_list_update, ScreeningTrigger.post_award_change):
         for hit in new_hits(previous, matcher.hits):
             add_event(
                 session,
