@@ -453,9 +453,7 @@ def test_a_post_award_change_rescreens_the_funded_proposal_against_todays_lists(
     # a list version naming the partner is active, but nothing re-screened this proposal yet
     import_watchlist(
         api,
-        watchlist_v2(
-            "demo-wl-9003,Meridian Vale Kinetics SA,,,Company,true,,,,,,,mil,test,Listed for the test,,,,,\n"
-        ),
+        watchlist_v2("demo-wl-9003,Meridian Vale Kinetics SA,,,Company,true,,,,,,,mil,test,Listed for the test,,,,,\n"),
         "hits-v4",
     )
     assert latest(api, funded_id)["trigger"] == "submission"
