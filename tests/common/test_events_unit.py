@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from rsc_common.events import EventEnvelope, parse_data
+from rsc_common.events import EventEnvelope, parse_data, registered
 from rsc_common.events.catalog import UnknownEventTypeError
 from rsc_common.events.schemas import DEFAULT_DIR, render
 from rsc_common.events.types import CallOpened
@@ -57,3 +58,9 @@ def test_payload_drift_is_detected() -> None:
 def test_checked_in_json_schemas_match_the_models() -> None:
     present = {p.name: p.read_text() for p in DEFAULT_DIR.glob("*.schema.json")}
     assert present == render(), "docs/events/ is stale: run `make schemas`"
+
+
+def test_every_registered_event_type_has_a_row_in_the_catalogue() -> None:
+    catalogue = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
+    missing = [t for t, _v in registered() if f"| `{t}` |" not in catalogue]
+    assert missing == [], f"add these to docs/events.md: {missing}"

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
@@ -22,15 +22,35 @@ from rsc_common.events.types import (
     ProposalWithdrawn,
     SafeguardsAgreed,
 )
+from rsc_monitoring.facts import rollup
 from rsc_monitoring.facts.models import CallFact, ProposalFact
 
 FINAL_VERDICTS = ("cleared", "cleared_with_safeguards", "not_fundable")
 
 
-def upsert_fact(session: Session, proposal_id: uuid.UUID, version: int, **values: Any) -> None:
+def _row(session: Session, proposal_id: uuid.UUID, version: int, *, lock: bool) -> dict[str, Any] | None:
     table = ProposalFact.__table__
+    query = select(table).where(table.c.proposal_id == proposal_id, table.c.version == version)
+    found = session.execute(query.with_for_update() if lock else query).mappings().first()
+    return dict(found) if found is not None else None
+
+
+def upsert_fact(session: Session, proposal_id: uuid.UUID, version: int, **values: Any) -> None:
+    """Insert or update the fact's given columns, and move the daily report counts with it."""
+    table = ProposalFact.__table__
+    before = _row(session, proposal_id, version, lock=True)
     statement = pg_insert(table).values(proposal_id=proposal_id, version=version, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["proposal_id", "version"], set_=values))
+    after = _row(session, proposal_id, version, lock=False)
+    if after["verdict_at"] and after["submitted_at"] and after["verdict"] in FINAL_VERDICTS:
+        days = (after["verdict_at"] - after["submitted_at"]).total_seconds() / 86400
+        if after["appraisal_days"] != days:
+            session.execute(
+                update(table)
+                .where(table.c.proposal_id == proposal_id, table.c.version == version)
+                .values(appraisal_days=days)
+            )
+    rollup.apply(session, before, after)
 
 
 def on_call_opened(session: Session, _e: EventEnvelope, data: CallOpened) -> None:

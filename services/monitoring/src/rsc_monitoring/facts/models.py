@@ -8,7 +8,7 @@ topic lags), so every handler upserts only its own columns.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Index
@@ -65,5 +65,18 @@ class ProposalFact(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSONB, nullable=False, server_default="[]")
     )
     signed_at: datetime | None = timestamp_field(nullable=True)
+    # submission -> verdict in days, kept with the verdict (the report's percentile reads it directly)
+    appraisal_days: float | None = None
     # a later version of the proposal exists: statistics count each proposal once, by its latest version
     superseded: bool = False
+
+
+class ReportRollup(SQLModel, table=True):
+    """Daily counts per report dimension (see facts.rollup)."""
+
+    __tablename__ = "report_rollup"
+
+    day: date = Field(primary_key=True)
+    dim: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    count: int

@@ -1,6 +1,7 @@
-"""The national report's figures, aggregated in PostgreSQL from the reporting facts and incidents.
+"""The national report's figures, aggregated in PostgreSQL: the breakdowns from the daily counts that
+follow the reporting facts (facts.rollup), the durations from the facts, incidents from their tables.
 
-One row per proposal (its latest version) screened in the period. Every breakdown cell below the
+Each proposal counts once (its latest version), on the day it was screened. Every breakdown cell below the
 suppression threshold (default 5) is withheld (`count: null, suppressed: true`), and so are time
 statistics over fewer than that many cases: small cells could identify a project or an organisation.
 Resilience-exercise incidents are excluded. No personal data is read.
@@ -16,37 +17,24 @@ from sqlalchemy import Engine, text
 
 from rsc_monitoring.reporting.period import Period
 
-THIRD_COUNTRY = "third_country"
-
-
-def screened(join: str = "") -> str:
-    """Latest versions screened in the period, with an optional lateral join over one of their lists."""
-    return f"FROM proposal_fact p {join} WHERE NOT p.superseded AND p.screened_at >= :start AND p.screened_at < :end"
-
-
-def each(column: str, alias: str, *, keep_empty: bool = False, text_elements: bool = True) -> str:
-    function = "jsonb_array_elements_text" if text_elements else "jsonb_array_elements"
-    kind = "LEFT JOIN LATERAL" if keep_empty else "CROSS JOIN LATERAL"
-    return f"{kind} {function}(p.{column}) {alias}" + (" ON true" if keep_empty else "")
-
-
-INDICATOR_GROUPS = f"""LEFT JOIN LATERAL (
-    SELECT DISTINCT f->>'rule_id' AS g FROM jsonb_array_elements(p.flags) f
-    WHERE f->>'category' = '{THIRD_COUNTRY}') groups ON true"""
+ROLLUP = (
+    "SELECT key, sum(count)::bigint FROM report_rollup WHERE dim = '{dim}' AND day >= :start_day AND day < :end_day "
+    "GROUP BY key HAVING sum(count) > 0"
+)
 
 SECTIONS: dict[str, str] = {
-    "proposals_screened": f"SELECT 'total', count(*) {screened()}",
-    "by_risk_level": f"SELECT p.level, count(*) {screened()} GROUP BY p.level",
-    "by_critical_technology_area": f"""
-        SELECT coalesce(a, 'none declared'), count(*) {screened(each("areas", "a", keep_empty=True))} GROUP BY 1""",
-    "by_partner_country": f"SELECT c, count(*) {screened(each('partner_countries', 'c'))} GROUP BY c",
-    "by_country_indicator_group": f"""
-        SELECT coalesce(g, 'no third-country indicator'), count(*) {screened(INDICATOR_GROUPS)} GROUP BY 1""",
-    "red_flags_by_type": f"""
-        SELECT f->>'rule_id', count(*) {screened(each("flags", "f", text_elements=False))} GROUP BY 1""",
-    "safeguards_recommended": f"SELECT s, count(*) {screened(each('recommended_safeguards', 's'))} GROUP BY s",
-    "safeguards_agreed": f"SELECT s, count(*) {screened(each('agreed_safeguards', 's'))} GROUP BY s",
-    "verdicts": f"SELECT coalesce(p.verdict, 'pending'), count(*) {screened()} GROUP BY 1",
+    "proposals_screened": (
+        "SELECT 'total', coalesce(sum(count), 0)::bigint FROM report_rollup "
+        "WHERE dim = 'level' AND day >= :start_day AND day < :end_day"
+    ),
+    "by_risk_level": ROLLUP.format(dim="level"),
+    "by_critical_technology_area": ROLLUP.format(dim="area"),
+    "by_partner_country": ROLLUP.format(dim="country"),
+    "by_country_indicator_group": ROLLUP.format(dim="country_group"),
+    "red_flags_by_type": ROLLUP.format(dim="flag"),
+    "safeguards_recommended": ROLLUP.format(dim="safeguard_recommended"),
+    "safeguards_agreed": ROLLUP.format(dim="safeguard_agreed"),
+    "verdicts": ROLLUP.format(dim="verdict"),
     "incidents_by_type": """
         SELECT type, count(*) FROM incident
         WHERE exercise_id IS NULL AND reported_at >= :start AND reported_at < :end GROUP BY type""",
@@ -91,7 +79,8 @@ def _cells(rows: list[tuple[Any, int]], threshold: int) -> list[dict[str, Any]]:
 
 def _run(engine: Engine, sql: str, period: Period) -> list[tuple]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(sql), {"start": period.start_at, "end": period.end_at})]
+        params = {"start": period.start_at, "end": period.end_at, "start_day": period.start, "end_day": period.end}
+        return [tuple(r) for r in conn.execute(text(sql), params)]
 
 
 def national_report(engine: Engine, period: Period, *, threshold: int = 5, parallelism: int = 2) -> dict[str, Any]:
@@ -102,7 +91,7 @@ def national_report(engine: Engine, period: Period, *, threshold: int = 5, paral
     report: dict[str, Any] = {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat(), "label": period.label},
         "suppression_threshold": threshold,
-        "proposals_screened": int(results["proposals_screened"][0][1]),
+        "proposals_screened": int(results["proposals_screened"][0][1] or 0),
     }
     for name in SECTIONS:
         if name != "proposals_screened":

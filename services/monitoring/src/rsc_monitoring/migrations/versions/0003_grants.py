@@ -48,7 +48,15 @@ def upgrade() -> None:
         sa.Column("auto_cleared", sa.Boolean(), nullable=True),
         _json("agreed_safeguards", "[]"),
         sa.Column("signed_at", TS, nullable=True),
+        sa.Column("appraisal_days", sa.Float(), nullable=True),
         sa.Column("superseded", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.create_table(
+        "report_rollup",
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("dim", sa.String(), primary_key=True),
+        sa.Column("key", sa.String(), primary_key=True),
+        sa.Column("count", sa.Integer(), nullable=False),
     )
     op.create_index("ix_proposal_fact_screened_at", "proposal_fact", ["screened_at"], postgresql_where="NOT superseded")
     op.create_index("ix_proposal_fact_signed_at", "proposal_fact", ["signed_at"])
@@ -121,5 +129,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("milestone_record", "attestation", "obligation", "grant_award", "proposal_fact", "call_fact"):
+    for table in (
+        "milestone_record",
+        "attestation",
+        "obligation",
+        "grant_award",
+        "report_rollup",
+        "proposal_fact",
+        "call_fact",
+    ):
         op.drop_table(table)
