@@ -180,6 +180,9 @@ def test_clean_is_auto_cleared_and_flagged_goes_through_the_whole_casework() -> 
         for event_type in ("appraisal.screened", "appraisal.decided", "safeguards.proposed", "safeguards.agreed",
                            "appraisal.cleared", "grant.awarded", "appraisal.information_requested"):  # fmt: skip
             assert counts[event_type] == 1, (event_type, counts)
+        # reading need-to-know notes is audited: the assigned officer read them, officer-2 was refused them
+        readers = {e.data["read_by"] for e in received if e.type == "appraisal.notes_read"}
+        assert len(readers) == 1
         seqs = [e.data["seq"] for e in received if e.type == "appraisal.case_changed"]
         assert sorted(seqs) == list(range(1, len(actions) + 1))
         grant = next(e for e in received if e.type == "grant.awarded")

@@ -102,6 +102,9 @@ def test_need_to_know_on_evidence(client: TestClient) -> None:
     assert client.get(f"/v1/incidents/{iid}", headers=OFFICER2).json()["evidence_withheld"] == 0
     note = client.post(f"/v1/incidents/{iid}/evidence", headers=AUDITOR, json={"kind": "note", "body": "x"})
     assert note.status_code == 403
+    # every need-to-know read is audited; a read that withheld the evidence is not such a read
+    readers = [e["read_by"] for e in outbox(client, "incident.evidence_read") if e["incident_id"] == iid]
+    assert readers == [subject_of("adviser"), subject_of("officer-2")]
 
 
 def test_the_lifecycle_with_strict_transitions_and_a_termination(client: TestClient) -> None:

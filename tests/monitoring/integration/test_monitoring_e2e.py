@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def workflow_status(env: dict[str, str], workflow_id: str) -> WorkflowExecutionS
                 return None
             raise
 
-    return asyncio.run(describe())
+    # in a thread of its own: asyncio.run would leave the test session's event loop unset behind it
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, describe()).result()
 
 
 def test_award_attestation_incident_closure_audit_and_report(tmp_path: Path) -> None:

@@ -334,6 +334,21 @@ class CaseChanged(EventData):
 
 
 @register
+class CaseNotesRead(EventData):
+    """Someone with need-to-know read a case's notes (appraisal): access to sensitive records is audited."""
+
+    event_type: ClassVar[str] = "appraisal.notes_read"
+    topic: ClassVar[str] = topics.APPRAISAL
+
+    case_id: uuid.UUID
+    proposal_id: uuid.UUID
+    version: int = Field(ge=1)
+    read_by: str
+    notes: int = Field(ge=0, description="How many notes were shown.")
+    at: AwareDatetime
+
+
+@register
 class AppraisalCleared(EventData):
     """A proposal version is cleared for funding (appraisal): automatically (low risk, no red flag),
     by the reviewers, or after its safeguards were agreed. The grant may be signed."""
@@ -661,4 +676,16 @@ class ReportExported(EventData):
     period_to: str
     format: str
     proposals_screened: int
+    at: AwareDatetime
+
+
+@register
+class IncidentEvidenceRead(_IncidentEvent):
+    """Someone with need-to-know read an incident's description and evidence (monitoring)."""
+
+    event_type: ClassVar[str] = "incident.evidence_read"
+    topic: ClassVar[str] = topics.MONITORING
+
+    read_by: str
+    entries: int = Field(ge=0)
     at: AwareDatetime

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -54,6 +55,8 @@ from rsc_appraisal.permissions import CaseReader, CaseWorker, StatisticsReader
 from rsc_appraisal.sla.contracts import ExtendRequest, sla_clock_id
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
 from rsc_common.auth import Principal
+from rsc_common.events import add_event
+from rsc_common.events.types import CaseNotesRead
 from rsc_common.http import SessionDep
 from rsc_common.http.problem import ProblemError
 from rsc_common.temporal import TRANSIENT_RPC, connect
@@ -172,6 +175,7 @@ def get_case(case_id: uuid.UUID, session: SessionDep, principal: CaseReader) -> 
     notes = None
     if queries.may_read_notes(case, principal):
         notes = [NotePublic.model_validate(n, from_attributes=True) for n in queries.notes_of(session, case.id)]
+        _audit_notes_read(session, case, principal, len(notes))
     return CaseDetail.model_validate(
         {
             **case.model_dump(),
@@ -279,7 +283,29 @@ def list_notes(case_id: uuid.UUID, session: SessionDep, principal: CaseReader) -
         raise ProblemError(404, "not-found", f"no case {case_id}")
     if not queries.may_read_notes(case, principal):
         raise ProblemError(403, "need-to-know", "notes are visible to the reviewers assigned and security advisers")
-    return queries.notes_of(session, case_id)
+    notes = queries.notes_of(session, case_id)
+    _audit_notes_read(session, case, principal, len(notes))
+    return notes
+
+
+def _audit_notes_read(session: Session, case: AppraisalCase, principal: Principal, count: int) -> None:
+    """Reading need-to-know notes is itself audited (an event for the audit log), when there are any."""
+    if not count:
+        return
+    add_event(
+        session,
+        CaseNotesRead(
+            case_id=case.id,
+            proposal_id=case.proposal_id,
+            version=case.version,
+            read_by=principal.subject,
+            notes=count,
+            at=datetime.now(UTC),
+        ),
+        subject=str(case.proposal_id),
+        source="rsc-appraisal",
+    )
+    session.commit()
 
 
 @router.post("/cases/{case_id}/information-requests", status_code=201)

@@ -14,7 +14,13 @@ from sqlmodel import Session, col, select
 from rsc_common.auth import Principal, Role
 from rsc_common.db.types import utcnow
 from rsc_common.events import add_event
-from rsc_common.events.types import IncidentChanged, IncidentDeadline, IncidentMeasureUpdated, IncidentReported
+from rsc_common.events.types import (
+    IncidentChanged,
+    IncidentDeadline,
+    IncidentEvidenceRead,
+    IncidentMeasureUpdated,
+    IncidentReported,
+)
 from rsc_common.http.problem import ProblemError
 from rsc_monitoring.grants import service as grants
 from rsc_monitoring.grants.models import GrantAward
@@ -200,6 +206,17 @@ def may_read(session: Session, principal: Principal, incident: Incident) -> bool
 def may_read_evidence(principal: Principal, incident: Incident) -> bool:
     """Need-to-know: the people assigned and security advisers; never auditors or other officers."""
     return principal.subject in incident.assignees or principal.has_any(Role.security_adviser)
+
+
+def audit_evidence_read(session: Session, incident: Incident, principal: Principal, entries: int) -> None:
+    """Reading need-to-know evidence is itself audited (an event for the audit log)."""
+    add_event(
+        session,
+        IncidentEvidenceRead(**_ids(incident), read_by=principal.subject, entries=entries, at=utcnow()),
+        subject=str(incident.id),
+        source=SOURCE,
+    )
+    session.commit()
 
 
 def get_incident(session: Session, incident_id: uuid.UUID, principal: Principal) -> Incident:

@@ -62,7 +62,7 @@ def _public(incident: Incident) -> IncidentPublic:
     )
 
 
-def _detail(session: Session, principal: Principal, incident: Incident) -> IncidentDetail:
+def _detail(session: Session, principal: Principal, incident: Incident, *, audit_read: bool = False) -> IncidentDetail:
     measures = session.exec(
         select(IncidentMeasure)
         .where(IncidentMeasure.incident_id == incident.id)
@@ -72,6 +72,8 @@ def _detail(session: Session, principal: Principal, incident: Incident) -> Incid
         select(IncidentChange).where(IncidentChange.incident_id == incident.id).order_by(col(IncidentChange.seq))
     ).all()
     readable = service.evidence_for(session, principal, incident)
+    if audit_read and readable and service.may_read_evidence(principal, incident):
+        service.audit_evidence_read(session, incident, principal, len(readable))
     total = session.exec(
         select(func.count()).select_from(IncidentEvidence).where(IncidentEvidence.incident_id == incident.id)
     ).one()
@@ -135,6 +137,8 @@ def report_incident(data: IncidentCreate, principal: CurrentPrincipal, session: 
     summary="Confidential tip channel (no sign-in needed; no identity stored unless you give one)",
 )
 async def submit_tip(request: Request, principal: OptionalPrincipal, session: SessionDep) -> Any:
+    if principal is not None and principal.has_any(Role.auditor):
+        raise ProblemError(403, "read-only", "Auditors are read-only everywhere, the tip channel included.")
     settings = request.app.state.settings
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > settings.tip_max_bytes:
@@ -229,7 +233,7 @@ def list_incidents(
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetail, summary="An incident (evidence on need-to-know)")
 def get_incident(incident_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> Any:
-    return _detail(session, principal, service.get_incident(session, incident_id, principal))
+    return _detail(session, principal, service.get_incident(session, incident_id, principal), audit_read=True)
 
 
 def _act(session: Session, principal: Principal, incident_id: uuid.UUID, fn) -> IncidentDetail:
