@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import pytest
-import pytest_asyncio
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from rsc_common.auth import Principal
-from rsc_common.temporal import workflow_runner
-from rsc_monitoring.app import MIGRATIONS
 from rsc_monitoring.grants import service
 from rsc_monitoring.grants.activities import grant_activities
 from rsc_monitoring.grants.contracts import EndGrant, ItemDone
@@ -28,36 +20,11 @@ from rsc_monitoring.grants.plan import default_plan
 from rsc_monitoring.grants.schedule import add_months
 from rsc_monitoring.grants.workflow import GrantMonitoringWorkflow
 from tests.monitoring.grant_support import award
-from tests.support.databases import migrated_database
-from tests.support.temporal import time_skipping
+from tests.monitoring.workflow_support import monitoring_worker
 
 
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
-        yield engine
-        engine.dispose()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with time_skipping() as environment:
-        yield environment
-
-
-@asynccontextmanager
-async def grant_worker(client: Client, engine: Engine) -> AsyncIterator[str]:
-    task_queue = f"test-grants-{uuid.uuid4()}"
-    async with Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[GrantMonitoringWorkflow],
-        activities=grant_activities(engine),
-        activity_executor=ThreadPoolExecutor(4),
-        workflow_runner=workflow_runner(),
-    ):
-        yield task_queue
+def grant_worker(client: Client, engine: Engine):
+    return monitoring_worker(client, engine, GrantMonitoringWorkflow, grant_activities)
 
 
 def create(engine: Engine, data):

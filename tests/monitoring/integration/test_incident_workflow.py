@@ -6,22 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import pytest
-import pytest_asyncio
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from rsc_common.auth import Principal
-from rsc_common.temporal import workflow_runner
-from rsc_monitoring.app import MIGRATIONS
 from rsc_monitoring.incidents import service
 from rsc_monitoring.incidents.activities import incident_activities
 from rsc_monitoring.incidents.contracts import IncidentRef
@@ -29,38 +21,13 @@ from rsc_monitoring.incidents.machine import Channel, MeasureStatus
 from rsc_monitoring.incidents.models import Incident
 from rsc_monitoring.incidents.policy import default_policy
 from rsc_monitoring.incidents.workflow import IncidentHandlingWorkflow
-from tests.support.databases import migrated_database
-from tests.support.temporal import time_skipping
+from tests.monitoring.workflow_support import monitoring_worker
 
 OFFICER = Principal("officer-subject", None, frozenset({"case_officer"}), None, None, None, None)
 
 
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
-        yield engine
-        engine.dispose()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with time_skipping() as environment:
-        yield environment
-
-
-@asynccontextmanager
-async def incident_worker(client: Client, engine: Engine) -> AsyncIterator[str]:
-    task_queue = f"test-incidents-{uuid.uuid4()}"
-    async with Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[IncidentHandlingWorkflow],
-        activities=incident_activities(engine),
-        activity_executor=ThreadPoolExecutor(4),
-        workflow_runner=workflow_runner(),
-    ):
-        yield task_queue
+def incident_worker(client: Client, engine: Engine):
+    return monitoring_worker(client, engine, IncidentHandlingWorkflow, incident_activities)
 
 
 def recorded(engine: Engine, incident_id: uuid.UUID) -> list[str]:
