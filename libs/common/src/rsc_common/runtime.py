@@ -45,6 +45,9 @@ class WorkerSpec:
     consumers: list[ConsumerSpec] = field(default_factory=list)
     # Builds the Temporal worker from a connected client; None when the service has no workflows.
     temporal_worker: Callable[[Client], Worker] | None = None
+    # Other loops of the service (e.g. delivering e-mail and webhooks): each runs in a thread of its own
+    # until the stop event is set, supervised like the relay and the consumers.
+    loops: dict[str, Callable[[threading.Event], None]] = field(default_factory=dict)
 
 
 def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migrations_dir) -> None:
@@ -79,6 +82,8 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
                 )
                 name = f"{c.group_id}-{n}"
                 threads.append(threading.Thread(target=consumer.run, args=(stop,), name=name, daemon=True))
+    for name, loop in spec.loops.items():
+        threads.append(threading.Thread(target=loop, args=(stop,), name=name, daemon=True))
     for thread in threads:
         thread.start()
     try:

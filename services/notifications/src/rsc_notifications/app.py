@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 from rsc_common.http import create_app
 from rsc_notifications.inbox.views import router as inbox_router
+from rsc_notifications.preferences.views import router as preferences_router
 from rsc_notifications.settings import NotificationsSettings
+from rsc_notifications.webhooks.views import router as webhooks_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -16,6 +18,6 @@ def build_app(settings: NotificationsSettings | None = None) -> FastAPI:
         settings or NotificationsSettings(),
         title="RSC Notifications",
         description="E-mail, in-app inbox and signed webhooks, driven by domain events.",
-        routers=[inbox_router],
+        routers=[inbox_router, preferences_router, webhooks_router],
         migrations_dir=MIGRATIONS,
     )

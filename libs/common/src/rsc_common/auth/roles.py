@@ -9,6 +9,8 @@ class Role(StrEnum):
     applicant = "applicant"
     case_officer = "case_officer"
     security_adviser = "security_adviser"
+    # receives SLA and deadline escalations (the escalation role of the SLA and monitoring configs)
+    appraisal_supervisor = "appraisal_supervisor"
     auditor = "auditor"
     reporting_officer = "reporting_officer"
     admin = "admin"

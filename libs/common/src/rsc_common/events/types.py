@@ -330,6 +330,7 @@ class CaseChanged(EventData):
     to_status: str
     level: str
     summary: str
+    assignees: list[str] = Field(default_factory=list, description="Subjects assigned to the case after it.")
     at: AwareDatetime
 
 

@@ -176,6 +176,7 @@ class CaseMachine:
             to_status=self.status.value,
             level=self.level,
             summary=summary,
+            assignees=sorted({a.subject for a in self.assignees}),
             at=now,
         )
         return CaseChange(

@@ -14,6 +14,8 @@ class InboxItem(SQLModel, table=True):
     __tablename__ = "inbox_item"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # event x recipient x channel: a redelivered event never adds a second item
+    dedupe_key: str | None = Field(default=None, unique=True)
     recipient_subject: str = Field(index=True)
     category: str
     title: str

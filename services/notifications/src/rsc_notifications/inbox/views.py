@@ -5,11 +5,13 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from rsc_common.auth import CurrentPrincipal
+from rsc_common.db.types import utcnow
 from rsc_common.http import SessionDep
+from rsc_common.http.problem import ProblemError
 from rsc_notifications.inbox.models import InboxItem
 
 router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
@@ -49,3 +51,26 @@ def unread_count(session: SessionDep, principal: CurrentPrincipal) -> UnreadCoun
         .where(InboxItem.recipient_subject == principal.subject, col(InboxItem.read_at).is_(None))
     ).one()
     return UnreadCount(unread=count)
+
+
+@router.post("/{item_id}/read", response_model=InboxItemPublic, summary="Mark one notification read")
+def mark_read(item_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> InboxItem:
+    item = session.get(InboxItem, item_id)
+    if item is None or item.recipient_subject != principal.subject:
+        raise ProblemError(404, "not-found", f"There is no notification {item_id} for you.")
+    if item.read_at is None:
+        item.read_at = utcnow()
+        session.add(item)
+        session.commit()
+    return item
+
+
+@router.post("/read-all", response_model=UnreadCount, summary="Mark every notification read")
+def mark_all_read(session: SessionDep, principal: CurrentPrincipal) -> UnreadCount:
+    session.execute(
+        update(InboxItem)
+        .where(InboxItem.recipient_subject == principal.subject, col(InboxItem.read_at).is_(None))
+        .values(read_at=utcnow())
+    )
+    session.commit()
+    return UnreadCount(unread=0)

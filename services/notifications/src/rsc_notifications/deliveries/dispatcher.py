@@ -1,0 +1,164 @@
+"""The e-mail loop of the worker: sends due notifications over SMTP (aiosmtplib), one row at a time
+under `FOR UPDATE SKIP LOCKED` (any number of workers share the work), marks each sent in its own
+transaction, and on an SMTP failure schedules a retry with backoff and jitter: an outage delays
+e-mail, it never loses any. Digest rows wait for the daily digest instant and go out as one e-mail."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import aiosmtplib
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from rsc_common.db.types import utcnow
+from rsc_notifications.deliveries.backoff import retry_delay
+from rsc_notifications.deliveries.models import Notification
+from rsc_notifications.messages.render import render
+from rsc_notifications.settings import NotificationsSettings
+
+log = logging.getLogger(__name__)
+
+
+class SmtpSender:
+    def __init__(self, settings: NotificationsSettings) -> None:
+        self.settings = settings
+        self._loop = asyncio.new_event_loop()
+
+    def send(self, to: str, subject: str, text: str, html: str, message_key: str) -> None:
+        message = EmailMessage()
+        message["From"] = self.settings.mail_from
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False)
+        # derived from the dedupe key: the same notification always has the same Message-ID
+        message["Message-ID"] = make_msgid(idstring=message_key.replace(":", "."), domain="rsc.notifications")
+        message["X-RSC-Notification"] = message_key
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        s = self.settings
+        self._loop.run_until_complete(
+            aiosmtplib.send(
+                message,
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                start_tls=s.smtp_starttls,
+                timeout=30,
+            )
+        )
+
+    def close(self) -> None:
+        self._loop.close()
+
+
+def send_due(engine: Engine, sender: SmtpSender, settings: NotificationsSettings) -> int:
+    """Send what is due now (at most one batch); returns how many were sent."""
+    sent = 0
+    for _ in range(settings.dispatch_batch):
+        with Session(engine) as session:
+            row = session.exec(
+                select(Notification)
+                .where(Notification.status == "pending", col(Notification.next_attempt_at) <= utcnow())
+                .order_by(col(Notification.next_attempt_at))
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if row is None:
+                break
+            try:
+                sender.send(row.recipient_email, row.subject, row.body_text, row.body_html, row.dedupe_key)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                _failed(row, exc, settings)
+                session.add(row)
+                session.commit()
+                break  # the server is down or refusing: the next round tries again
+            row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
+            session.add(row)
+            session.commit()
+            sent += 1
+    return sent + send_digests(engine, sender, settings)
+
+
+def _failed(row, exc: Exception, settings: NotificationsSettings) -> None:
+    row.attempts += 1
+    row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+    row.next_attempt_at = utcnow() + retry_delay(
+        row.attempts, settings.retry_initial_seconds, settings.retry_max_seconds
+    )
+    log.warning("e-mail %s not sent (attempt %d): %s", row.dedupe_key, row.attempts, row.last_error)
+
+
+def send_digests(engine: Engine, sender: SmtpSender, settings: NotificationsSettings) -> int:
+    """One e-mail per recipient with every digest row that is due."""
+    with Session(engine) as session:
+        recipients = session.exec(
+            select(Notification.recipient_subject)
+            .where(Notification.status == "digest", col(Notification.next_attempt_at) <= utcnow())
+            .group_by(Notification.recipient_subject)
+            .limit(settings.dispatch_batch)
+        ).all()
+    sent = 0
+    for subject in recipients:
+        with Session(engine) as session:
+            rows = session.exec(
+                select(Notification)
+                .where(
+                    Notification.recipient_subject == subject,
+                    Notification.status == "digest",
+                    col(Notification.next_attempt_at) <= utcnow(),
+                )
+                .order_by(col(Notification.created_at))
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                continue
+            first = rows[0]
+            context = {"items": [{"subject": r.subject} for r in rows], "recipient": {"name": ""}, "f": {}}
+            _locale, message = render(first.locale, "digest", context, None)
+            key = f"digest:{subject}:{first.dedupe_key}"
+            try:
+                sender.send(first.recipient_email, message.subject, message.text, message.html, key)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                for row in rows:
+                    _failed(row, exc, settings)
+                    session.add(row)
+                session.commit()
+                break
+            now = utcnow()
+            for row in rows:
+                row.status, row.sent_at = "sent", now
+                session.add(row)
+            session.commit()
+            sent += 1
+    return sent
+
+
+def pending_count(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(
+            select(func.count()).select_from(Notification).where(Notification.status == "pending")
+        ).one()
+
+
+def email_loop(engine: Engine, settings: NotificationsSettings):
+    def run(stop: threading.Event) -> None:
+        sender = SmtpSender(settings)
+        try:
+            while not stop.is_set():
+                try:
+                    busy = send_due(engine, sender, settings)
+                except Exception:  # a database hiccup: log, wait, go on (the rows stay)
+                    log.exception("e-mail loop failed; retrying")
+                    busy = 0
+                if not busy:
+                    stop.wait(settings.dispatch_interval_seconds)
+        finally:
+            sender.close()
+
+    return run

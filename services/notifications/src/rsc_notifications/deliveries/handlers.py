@@ -1,0 +1,31 @@
+"""Notifications' consumer (group `rsc-notifications`): every event of every service goes through
+routing; most create nothing."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from rsc_common.events import EventData, EventEnvelope, registered
+from rsc_notifications.deliveries.service import notify
+from rsc_notifications.recipients.directory import Directory
+from rsc_notifications.settings import NotificationsSettings
+
+GROUP_ID = "rsc-notifications"
+
+
+def notification_handlers(settings: NotificationsSettings) -> dict[str, Callable]:
+    lock, holder = threading.Lock(), {}
+
+    def directory() -> Directory:  # connected on first use, in the consumer thread
+        with lock:
+            if "d" not in holder:
+                holder["d"] = Directory(settings.auth, settings.directory_cache_seconds)
+            return holder["d"]
+
+    def on_event(session: Session, envelope: EventEnvelope, _data: EventData) -> None:
+        notify(session, directory(), envelope, settings.portal_url)
+
+    return {event_type: on_event for event_type, _version in registered()}
