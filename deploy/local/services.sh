@@ -8,6 +8,9 @@ SERVICES=(intake appraisal monitoring notifications)
 declare -A PORT=([intake]="${RSC_INTAKE_HTTP_PORT:-8101}" [appraisal]="${RSC_APPRAISAL_HTTP_PORT:-8102}"
                  [monitoring]="${RSC_MONITORING_HTTP_PORT:-8103}" [notifications]="${RSC_NOTIFICATIONS_HTTP_PORT:-8104}")
 BIN="$RSC_ROOT/.venv/bin"
+# The local SMTP sink (aiosmtpd) notifications sends e-mail to: every message is kept as an .eml file
+# in $RSC_DATA/mail, listed in index.jsonl there (see README "Reading local e-mail").
+RSC_SMTP_PORT="${RSC_SMTP_PORT:-18025}"
 # intake-api runs this many uvicorn worker processes on its port (one supervisor process, whose pid
 # is in run/intake-api.pid, and its workers, all in one process group that `stop` ends): Python
 # runs on one core per process, and a call deadline needs more than one core for submissions.
@@ -37,6 +40,7 @@ export_settings() {
   export "RSC_${up}_AUTH__KEYCLOAK_URL=http://127.0.0.1:$RSC_KEYCLOAK_PORT"
   export "RSC_${up}_AUTH__CLIENT_ID=rsc-$s"
   export "RSC_${up}_ATTACHMENTS__DIR=$RSC_DATA/attachments"
+  export "RSC_${up}_SMTP_PORT=$RSC_SMTP_PORT"
   local secret_var="RSC_${up}_AUTH__CLIENT_SECRET"
   export "$secret_var=${!secret_var:-rsc-$s-dev-secret}"
 }
@@ -66,6 +70,10 @@ migrate_and_seed() {
 start() {
   [[ -x $BIN/rsc-intake ]] || die "workspace not installed: run 'make bootstrap'"
   migrate_and_seed
+  if ! is_running smtp-sink; then
+    require_free_port "$RSC_SMTP_PORT" "SMTP sink"
+    start_bg smtp-sink "$BIN/python" -m rsc_notifications.smtp_sink --dir "$RSC_DATA/mail" --port "$RSC_SMTP_PORT"
+  fi
   for s in "${SERVICES[@]}"; do
     export_settings "$s"
     if ! is_running "$s-api"; then
@@ -86,6 +94,7 @@ start() {
 }
 
 stop() {
+  stop_bg smtp-sink
   for s in "${SERVICES[@]}"; do
     stop_bg "$s-api"
     for w in $(worker_names "$s"); do stop_bg "$w"; done
@@ -93,6 +102,7 @@ stop() {
 }
 
 status() {
+  status_line smtp-sink "127.0.0.1:$RSC_SMTP_PORT (e-mail kept in $RSC_DATA/mail)"
   for s in "${SERVICES[@]}"; do
     local r="not ready"; ready "$s" 2>/dev/null && r="ready"
     status_line "$s-api" "http://127.0.0.1:${PORT[$s]}/docs  ($r$(workers_note "$s-api"))"

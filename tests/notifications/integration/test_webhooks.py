@@ -133,7 +133,7 @@ def test_signed_retried_dead_lettered_and_replayed(tmp_path: Path) -> None:
             assert wait_for(
                 lambda: {d["event_type"] for d in dead(api)} == {"proposal.submitted", "appraisal.status_changed"},
                 timeout=60,
-            )
+            ), api.get("/v1/webhooks/deliveries", headers=ADMIN).json()
             kinds = {s["body"]["type"] for s in institution.seen}
             assert "appraisal.screened" not in kinds
             assert "appraisal.status_changed" in kinds

@@ -35,3 +35,6 @@ class NotificationsSettings(ServiceSettings):
     retry_max_seconds: float = Field(default=300.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Events older than this are not notified (a new deployment or a replay from the start of a topic
+    # must not mail people about what happened long ago); they still fold into the routing read models.
+    max_event_age_hours: float = Field(default=72, gt=0)

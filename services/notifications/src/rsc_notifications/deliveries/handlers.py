@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -26,6 +27,6 @@ def notification_handlers(settings: NotificationsSettings) -> dict[str, Callable
             return holder["d"]
 
     def on_event(session: Session, envelope: EventEnvelope, _data: EventData) -> None:
-        notify(session, directory(), envelope, settings.portal_url)
+        notify(session, directory(), envelope, settings.portal_url, timedelta(hours=settings.max_event_age_hours))
 
     return {event_type: on_event for event_type, _version in registered()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, Index
 from sqlalchemy.dialects.postgresql import JSONB
@@ -63,3 +64,15 @@ class CaseAssignment(SQLModel, table=True):
     case_id: uuid.UUID
     assignees: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     updated_at: datetime = timestamp_field()
+
+
+class ParkedEvent(SQLModel, table=True):
+    """An event that overtook the submission naming its applicant (topics are consumed in parallel):
+    kept until that submission is folded, then routed."""
+
+    __tablename__ = "parked_event"
+
+    event_id: uuid.UUID = Field(primary_key=True)
+    proposal_id: uuid.UUID = Field(index=True)
+    envelope: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    parked_at: datetime = timestamp_field()

@@ -10,15 +10,15 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from rsc_common.db.types import utcnow
 from rsc_common.events import EventEnvelope
-from rsc_notifications.deliveries.models import CaseAssignment, Notification, ProposalContact
+from rsc_notifications.deliveries.models import CaseAssignment, Notification, ParkedEvent, ProposalContact
 from rsc_notifications.inbox.models import InboxItem
 from rsc_notifications.messages.render import render
 from rsc_notifications.preferences.models import Preference
-from rsc_notifications.recipients.allowlist import applicant_view
+from rsc_notifications.recipients.allowlist import APPLICANT_FIELDS, applicant_view
 from rsc_notifications.recipients.directory import Contact, Directory
 from rsc_notifications.recipients.rules import APPLICANT, MANDATORY, ROUTES, Route, Routing
 from rsc_notifications.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -60,11 +60,20 @@ def mode_for(session: Session, subject: str, category: str) -> str:
     return preference.mode if preference else "immediate"
 
 
-def notify(session: Session, directory: Directory, envelope: EventEnvelope, portal_url: str) -> int:
-    """Create the event's deliveries; returns how many recipients it reached."""
+def notify(
+    session: Session, directory: Directory, envelope: EventEnvelope, portal_url: str, max_age: timedelta | None = None
+) -> int:
+    """Create the event's deliveries; returns how many recipients it reached (0 for a stale event)."""
     fold(session, envelope)
+    age = utcnow() - envelope.time
+    if max_age is not None and age > max_age:
+        return 0
+    if _park_until_contact(session, envelope, age):
+        return 0
     routing = Routing(session, directory)
     reached = 0
+    if envelope.type in ("proposal.submitted", "proposal.resubmitted"):
+        reached += release_parked(session, directory, envelope.data["proposal_id"], portal_url)
     for route in ROUTES.get(envelope.type, []):
         if not route.when(envelope.data):
             continue
@@ -72,6 +81,42 @@ def notify(session: Session, directory: Directory, envelope: EventEnvelope, port
             reached += _deliver(session, envelope, route, contact, portal_url)
     _webhooks(session, envelope)
     return reached
+
+
+# Topics are consumed in parallel, so an appraisal event can overtake the submission that names the
+# applicant. A young event whose applicant is not known yet is parked and routed when the submission
+# is folded (`release_parked`); blocking the consumer instead would also stop it reading that very
+# submission. An old event whose submission never came is routed to whom it can be.
+CONTACT_WAIT = timedelta(minutes=10)
+
+
+def _park_until_contact(session: Session, envelope: EventEnvelope, age: timedelta) -> bool:
+    proposal_id = envelope.data.get("proposal_id")
+    if proposal_id is None or age > CONTACT_WAIT or envelope.type in ("proposal.submitted", "proposal.resubmitted"):
+        return False
+    needs_contact = any(r.audience == APPLICANT for r in ROUTES.get(envelope.type, [])) or envelope.type in (
+        APPLICANT_FIELDS
+    )
+    if not needs_contact or session.get(ProposalContact, proposal_id) is not None:
+        return False
+    session.execute(
+        pg_insert(ParkedEvent.__table__)
+        .values(
+            event_id=envelope.id, proposal_id=proposal_id, envelope=envelope.model_dump(mode="json"), parked_at=utcnow()
+        )
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+    return True
+
+
+def release_parked(session: Session, directory: Directory, proposal_id: uuid.UUID, portal_url: str) -> int:
+    parked = session.exec(
+        select(ParkedEvent).where(ParkedEvent.proposal_id == proposal_id).order_by(col(ParkedEvent.parked_at))
+    ).all()
+    for row in parked:
+        notify(session, directory, EventEnvelope.model_validate(row.envelope), portal_url)
+        session.delete(row)
+    return len(parked)
 
 
 def _context(session: Session, envelope: EventEnvelope, route: Route, contact: Contact) -> dict[str, Any] | None:

@@ -50,6 +50,13 @@ def upgrade() -> None:
         sa.Column("call_identifier", sa.String(), nullable=False),
     )
     op.create_table(
+        "parked_event",
+        sa.Column("event_id", sa.Uuid(), primary_key=True),
+        sa.Column("proposal_id", sa.Uuid(), nullable=False, index=True),
+        sa.Column("envelope", JSONB(), nullable=False),
+        sa.Column("parked_at", TS, nullable=False),
+    )
+    op.create_table(
         "case_assignment",
         sa.Column("proposal_id", sa.Uuid(), primary_key=True),
         sa.Column("version", sa.Integer(), primary_key=True),
@@ -108,6 +115,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("webhook_attempt", "webhook_delivery", "webhook_subscription", "preference", "case_assignment"):
         op.drop_table(table)
+    op.drop_table("parked_event")
     op.drop_table("proposal_contact")
     op.drop_table("notification")
     op.drop_column("inbox_item", "dedupe_key")
