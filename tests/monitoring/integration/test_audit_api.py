@@ -154,3 +154,26 @@ def test_bad_input_is_a_problem_not_a_500(client: TestClient) -> None:
     missing = client.get("/v1/audit/entries/999999", headers=AUDITOR)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_a_broken_chain_raises_an_integrity_alert(client: TestClient) -> None:
+    """Last in this module: it tampers with the shared log."""
+    with engine_of(client).begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("UPDATE audit_entry SET actor = 'someone' WHERE seq = 7"))
+    result = client.get("/v1/audit/verification", headers=AUDITOR).json()
+    assert result["intact"] is False
+    assert (result["first_failure"]["seq"], result["first_failure"]["kind"]) == (7, "altered")
+    with engine_of(client).connect() as conn:
+        alerts = (
+            conn.execute(
+                text(
+                    "SELECT payload->'data' FROM outbox_event "
+                    "WHERE event_type = 'audit.integrity_alert' ORDER BY created_at"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    # the earlier check against a wrong anchor alerted too
+    assert [(a["first_failure_seq"], a["kind"]) for a in alerts] == [(40, "anchor"), (7, "altered")]

@@ -117,3 +117,24 @@ def test_an_event_that_overtakes_its_submission_waits_for_it(client: TestClient)
         released = session.exec(select(Notification).where(Notification.event_id == status.id)).all()
         assert [n.category for n in released] == ["decisions"]
         assert session.exec(select(ParkedEvent)).all() == []
+
+
+def test_an_integrity_alert_reaches_auditors_and_admins(client: TestClient) -> None:
+    from rsc_common.events.types import AuditIntegrityAlert
+
+    engine = client.app.state.engine
+    settings = NotificationsSettings(
+        auth={"client_id": "rsc-notifications", "client_secret": "rsc-notifications-dev-secret"}
+    )
+    alert = Publisher("unused.").envelope(
+        AuditIntegrityAlert(
+            first_failure_seq=7, kind="altered", detail="changed", verified_by="a", at=datetime.now(UTC)
+        ),
+        "audit-chain",
+    )
+    with Session(engine) as session:
+        notify(session, Directory(settings.auth), EventEnvelope.model_validate(alert.model_dump()), "http://portal")
+        session.commit()
+        mails = session.exec(select(Notification).where(Notification.event_id == alert.id)).all()
+    assert sorted(m.recipient_email for m in mails) == ["auditor@example.test", "rsc-admin@example.test"]
+    assert all(m.subject == "Audit log integrity alert: entry 7 altered" for m in mails)

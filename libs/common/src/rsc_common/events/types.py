@@ -690,3 +690,17 @@ class IncidentEvidenceRead(_IncidentEvent):
     read_by: str
     entries: int = Field(ge=0)
     at: AwareDatetime
+
+
+@register
+class AuditIntegrityAlert(EventData):
+    """A verification found the audit chain broken (monitoring): auditors and admins are alerted."""
+
+    event_type: ClassVar[str] = "audit.integrity_alert"
+    topic: ClassVar[str] = topics.MONITORING
+
+    first_failure_seq: int
+    kind: str = Field(description="altered | removed | inserted | link_broken | anchor")
+    detail: str
+    verified_by: str
+    at: AwareDatetime

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from rsc_common.auth import Principal
 from rsc_common.events import add_event
-from rsc_common.events.types import AuditQueried
+from rsc_common.events.types import AuditIntegrityAlert, AuditQueried
 from rsc_common.http import SessionDep
 from rsc_common.http.problem import ProblemError
 from rsc_monitoring.audit import queries
@@ -84,6 +84,22 @@ def _log_query(session: Session, auditor: Principal, operation: str, query: str,
         source=SOURCE,
     )
     session.commit()
+
+
+def _alert(session: Session, auditor: Principal, result) -> None:
+    failure = result.failure
+    add_event(
+        session,
+        AuditIntegrityAlert(
+            first_failure_seq=failure.seq if failure else result.head_seq,
+            kind=failure.kind if failure else "anchor",
+            detail=failure.detail if failure else "the anchor given is no longer in the chain",
+            verified_by=auditor.subject,
+            at=datetime.now(UTC),
+        ),
+        subject="audit-chain",
+        source=SOURCE,
+    )
 
 
 def _public(entry: AuditEntry) -> AuditEntryPublic:
@@ -198,6 +214,8 @@ async def verify_chain(
     )
     seconds = time.perf_counter() - started
     query = f"anchor_seq={anchor_seq}" if anchor_seq else ""
+    if not result.intact:  # alert auditors and admins (notifications), before the query's own record
+        await run_in_threadpool(_alert, session, auditor, result)
     await run_in_threadpool(_log_query, session, auditor, "verify", query, result.entries)
     failure = result.failure
     return VerificationPublic(

@@ -18,10 +18,12 @@ from rsc_notifications.recipients.directory import Contact, Directory
 
 APPLICANT, STAFF = "applicant", "staff"
 # Categories a user cannot switch off (they carry obligations or decisions).
-MANDATORY = frozenset({"information_requests", "safeguards", "decisions", "grant_obligations", "exercises"})
+MANDATORY = frozenset(
+    {"information_requests", "safeguards", "decisions", "grant_obligations", "exercises", "integrity"}
+)
 CATEGORIES = (
     "submissions", "information_requests", "decisions", "safeguards", "grant_obligations", "cases", "sla",
-    "incidents", "screening", "exercises",
+    "incidents", "screening", "exercises", "integrity",
 )  # fmt: skip
 
 
@@ -97,6 +99,15 @@ ROUTES: dict[str, list[Route]] = {
             when=lambda d: d.get("action") == "open",
             link=case_link,
         ),
+        # high and very high need an adviser too (four-eyes): they hear about it at once
+        Route(
+            "case_opened",
+            "cases",
+            STAFF,
+            role("security_adviser"),
+            when=lambda d: d.get("action") == "open" and d.get("level") in ("high", "very_high"),
+            link=case_link,
+        ),
         Route(
             "case_assigned",
             "cases",
@@ -105,6 +116,10 @@ ROUTES: dict[str, list[Route]] = {
             when=lambda d: d.get("action") in ASSIGNMENT_ACTIONS,
             link=case_link,
         ),
+    ],
+    "audit.integrity_alert": [
+        Route("integrity_alert", "integrity", STAFF, role("auditor"), link=lambda d: "/audit"),
+        Route("integrity_alert", "integrity", STAFF, role("admin"), link=lambda d: "/audit"),
     ],
     "sla.reminder": [Route("sla_reminder", "sla", STAFF, case_assignees, link=case_link)],
     "sla.escalated": [Route("sla_escalated", "sla", STAFF, escalation_role, link=case_link)],
