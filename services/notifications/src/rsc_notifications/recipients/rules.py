@@ -69,6 +69,10 @@ def new_assignees(r: Routing, d: dict[str, Any]) -> list[Contact]:
     return [c for s in d.get("assignees", []) if s != d.get("actor") and (c := r.directory.user(s))]
 
 
+def all_assignees(r: Routing, d: dict[str, Any]) -> list[Contact]:
+    return [c for s in d.get("assignees", []) if (c := r.directory.user(s))]
+
+
 def participants(r: Routing, d: dict[str, Any]) -> list[Contact]:
     return [c for s in d.get("participants", []) if (c := r.directory.user(s))]
 
@@ -97,6 +101,44 @@ ROUTES: dict[str, list[Route]] = {
             STAFF,
             role("case_officer"),
             when=lambda d: d.get("action") == "open",
+            link=case_link,
+        ),
+        # the reviewers' turn again: the applicant answered, a colleague decided (four-eyes), the
+        # applicant responded to a safeguard, the case is cleared and can be awarded
+        Route(
+            "case_information_provided",
+            "cases",
+            STAFF,
+            new_assignees,
+            when=lambda d: d.get("action") == "information_provided",
+            link=case_link,
+        ),
+        Route(
+            "case_decision_to_confirm",
+            "cases",
+            STAFF,
+            new_assignees,
+            when=lambda d: d.get("action") == "decide",
+            link=case_link,
+        ),
+        Route(
+            "case_safeguard_response",
+            "cases",
+            STAFF,
+            new_assignees,
+            when=lambda d: d.get("action") == "applicant_safeguard_response",
+            link=case_link,
+        ),
+        Route(
+            "case_cleared",
+            "cases",
+            STAFF,
+            all_assignees,
+            when=lambda d: (
+                d.get("to_status") == "cleared"
+                and d.get("from_status") != "cleared"
+                and d.get("action") != "auto_clear"
+            ),
             link=case_link,
         ),
         # high and very high need an adviser too (four-eyes): they hear about it at once
