@@ -138,3 +138,56 @@ def test_an_integrity_alert_reaches_auditors_and_admins(client: TestClient) -> N
         mails = session.exec(select(Notification).where(Notification.event_id == alert.id)).all()
     assert sorted(m.recipient_email for m in mails) == ["auditor@example.test", "rsc-admin@example.test"]
     assert all(m.subject == "Audit log integrity alert: entry 7 altered" for m in mails)
+
+
+def test_digest_rows_go_out_as_one_e_mail_when_due(client: TestClient, tmp_path) -> None:
+    from datetime import timedelta
+
+    from rsc_common.db.types import utcnow
+    from rsc_notifications import smtp_sink
+    from rsc_notifications.deliveries.dispatcher import SmtpSender, send_due
+    from tests.notifications.integration.test_delivery_flow import free_port
+
+    engine = client.app.state.engine
+    port = free_port()
+    controller, mailbox = smtp_sink.start(tmp_path / "mail", port)
+    settings = NotificationsSettings(smtp_port=port)
+    subject = f"digest-reader-{uuid.uuid4()}"
+    now = utcnow()
+    with Session(engine) as session:
+        for n, due in enumerate((now - timedelta(minutes=1), now - timedelta(minutes=1), now + timedelta(hours=5))):
+            session.add(
+                Notification(
+                    dedupe_key=f"{uuid.uuid4()}:{subject}:email:x",
+                    event_id=uuid.uuid4(),
+                    event_type="t",
+                    category="submissions",
+                    recipient_subject=subject,
+                    recipient_email="digest@example.test",
+                    locale="de",
+                    subject=f"Betreff {n}",
+                    body_text="b",
+                    body_html="<p>b</p>",
+                    status="digest",
+                    next_attempt_at=due,
+                    created_at=now,
+                )
+            )
+        session.commit()
+    sender = SmtpSender(settings)
+    try:
+        send_due(engine, sender, settings)
+    finally:
+        sender.close()
+        controller.stop()
+    [digest] = [m for m in mailbox.messages() if "digest@example.test" in m["to"]]
+    assert digest["subject"] == "Ihre Benachrichtigungen zur Forschungssicherheit (2)"
+    body = mailbox.read(digest).get_body(preferencelist=("plain",)).get_content()
+    assert "Betreff 0" in body
+    assert "Betreff 1" in body
+    assert "Betreff 2" not in body
+    with Session(engine) as session:
+        statuses = sorted(
+            r.status for r in session.exec(select(Notification).where(Notification.recipient_subject == subject))
+        )
+    assert statuses == ["digest", "sent", "sent"]

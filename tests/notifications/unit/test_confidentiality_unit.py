@@ -65,9 +65,10 @@ def test_every_applicant_route_has_an_allow_list_and_every_locale_renders_it() -
 
 def test_every_message_exists_in_english_and_other_locales_fall_back() -> None:
     keys = {r.message for rs in ROUTES.values() for r in rs} | {"digest"}
-    assert keys <= set(catalogue("en"))
-    used, _ = render("fr", "case_opened", {"f": {}, "proposal": {}, "recipient": {"name": "x"}}, None)
-    assert used == "en"  # no French text for it yet: English
+    for locale in LOCALES:  # English, French and German for every message
+        assert keys <= set(catalogue(locale)), (locale, keys - set(catalogue(locale)))
+    used, _ = render("es", "case_opened", {"f": {}, "proposal": {}, "recipient": {"name": "x"}}, None)
+    assert used == "en"  # a locale RSC does not speak: English
     used, message = render("fr", "information_requested", {
         "f": {"message": "Qui contrôle le partenaire ?", "due_at": datetime(2027, 5, 1, tzinfo=UTC),
               "request_id": str(uuid.uuid4()), "version": 1},
