@@ -188,3 +188,38 @@ def test_slices_agree_with_one_pass(engine: Engine) -> None:
     for parallelism in (1, 2, 3, 7):
         failure = verify(engine, parallelism=parallelism).failure
         assert (failure.seq, failure.kind) == (11, "removed"), parallelism
+
+
+def test_verification_while_entries_are_appended_is_intact(engine: Engine) -> None:
+    """The appender keeps going during verification (found by the end-to-end test): still intact."""
+    import threading
+
+    append_events(engine, [decided(n) for n in range(20)])
+    stop = threading.Event()
+
+    def keep_appending() -> None:
+        n = 100
+        while not stop.is_set():
+            append_events(engine, [decided(n), decided(n + 1)])
+            n += 2
+
+    appender = threading.Thread(target=keep_appending)
+    appender.start()
+    try:
+        results = [verify(engine) for _ in range(15)]
+    finally:
+        stop.set()
+        appender.join()
+    assert all(r.intact for r in results), [r.failure for r in results if not r.intact]
+    assert results[-1].entries > results[0].entries >= 20
+    # an entry slipped in past the head without the appender is still caught
+    last = rows(engine)[-1].seq
+    tamper(
+        engine,
+        "INSERT INTO audit_entry (seq, event_id, occurred_at, recorded_at, service, action, actor, subject, "
+        "description, details, event_sha256, prev_hash, entry_hash) VALUES (:s, gen_random_uuid(), now(), now(), "
+        "'x', 'x', 'x', 'x', 'x', '{}', repeat('0', 64), repeat('0', 64), repeat('0', 64))",
+        s=last + 1,
+    )
+    failure = verify(engine).failure
+    assert (failure.seq, failure.kind) == (last + 1, "inserted")

@@ -74,33 +74,58 @@ class Verification:
 def verify(
     engine: Engine, *, parallelism: int = 2, anchor_seq: int | None = None, anchor_hash: str | None = None
 ) -> Verification:
-    with engine.connect() as conn:
-        head_seq, head_hash = conn.execute(text("SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1")).one()
-        count, _low, high = conn.execute(text("SELECT count(*), min(seq), max(seq) FROM audit_entry")).one()
-        anchor_ok = None
-        if anchor_seq is not None:
-            stored = conn.execute(text("SELECT entry_hash FROM audit_entry WHERE seq = :s"), {"s": anchor_seq}).scalar()
-            anchor_ok = stored is not None and stored == anchor_hash
-    failure = _first_failure(engine, high or 0, parallelism) if count else None
-    if failure is None and (high or 0) != head_seq:
+    """Verify the chain up to the head as it was when verification began: appenders keep appending
+    meanwhile (the head row moves in their transaction), and entries up to that head never change."""
+    head_seq, head_hash = _head(engine)
+    anchor_ok = None
+    if anchor_seq is not None:
+        anchor_ok = _hash_of(engine, anchor_seq) is not None and _hash_of(engine, anchor_seq) == anchor_hash
+    failure = _first_failure(engine, head_seq, parallelism) if head_seq else None
+    high = _max_seq(engine, up_to=head_seq)
+    if failure is None and high != head_seq:
         failure = Failure(
-            seq=(high or 0) + 1,
+            seq=high + 1,
             event_id=None,
-            kind="removed" if head_seq > (high or 0) else "inserted",
-            detail=f"the chain head records entry {head_seq} as the last one; the table ends at {high or 0}",
+            kind="removed",
+            detail=f"the chain head records entry {head_seq} as the last one; the table ends at {high}",
         )
-    if failure is None and count and head_hash != _hash_of(engine, high):
+    if failure is None and head_seq and head_hash != _hash_of(engine, head_seq):
         failure = Failure(
-            seq=high, event_id=None, kind="altered", detail="the last entry's hash differs from the head's"
+            seq=head_seq, event_id=None, kind="altered", detail="the last entry's hash differs from the head's"
         )
+    if failure is None:
+        failure = _beyond_head(engine)
     return Verification(
         intact=failure is None and anchor_ok is not False,
-        entries=count,
+        entries=head_seq,
         head_seq=head_seq,
         head_hash=head_hash,
         anchor_ok=anchor_ok,
         failure=failure,
     )
+
+
+def _head(engine: Engine) -> tuple[int, str]:
+    with engine.connect() as conn:
+        return tuple(conn.execute(text("SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1")).one())
+
+
+def _max_seq(engine: Engine, *, up_to: int) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT coalesce(max(seq), 0) FROM audit_entry WHERE seq <= :s"), {"s": up_to}
+        ).scalar()
+
+
+def _beyond_head(engine: Engine) -> Failure | None:
+    """Entries past the head that no appender wrote (the head and the entries commit together): read in
+    one snapshot, so an append in progress is seen whole or not at all."""
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        head = conn.execute(text("SELECT last_seq FROM audit_chain_head WHERE id = 1")).scalar_one()
+        extra = conn.execute(text("SELECT min(seq) FROM audit_entry WHERE seq > :s"), {"s": head}).scalar()
+    if extra is None:
+        return None
+    return Failure(seq=extra, event_id=None, kind="inserted", detail=f"entry {extra} lies past the chain head ({head})")
 
 
 def _hash_of(engine: Engine, seq: int) -> str | None:
