@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from rsc_appraisal.sla.activities import SlaActivities
@@ -121,6 +122,9 @@ class SlaClockWorkflow:
                     start_to_close_timeout=RECORD_TIMEOUT,
                     retry_policy=RECORD_RETRY,
                     summary=item.notice.key,
+                    # recording is idempotent (keyed): a cancellation need not chase an attempt in flight;
+                    # the notice stays pending and is recorded again (a no-op) before the stop
+                    cancellation_type=ActivityCancellationType.ABANDON,
                 )
             except ActivityError as exc:
                 # Only a non-retryable failure gets here (a notice the activity refuses): the clock
