@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import json
 
 import httpx
 
@@ -22,3 +24,9 @@ def token_for(username: str) -> str:
 
 def bearer(username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(username)}"}
+
+
+def subject_of(username: str) -> str:
+    """The user's Keycloak subject, read from a token's payload (tests only: the token comes from Keycloak)."""
+    payload = token_for(username).split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]

@@ -12,9 +12,8 @@ from sqlalchemy import text
 from rsc_monitoring.app import MIGRATIONS, build_app
 from rsc_monitoring.settings import MonitoringSettings
 from tests.monitoring.integration.test_grants_api import make_grant
-from tests.monitoring.integration.test_incidents_api import subject_of
 from tests.support.apps import service_client
-from tests.support.keycloak import bearer
+from tests.support.keycloak import bearer, subject_of
 
 ADMIN, OFFICER, OFFICER2 = bearer("rsc-admin"), bearer("officer"), bearer("officer-2")
 

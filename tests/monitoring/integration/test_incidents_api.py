@@ -4,7 +4,6 @@ the grant, closure rules, problem documents for bad input."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +15,7 @@ from rsc_monitoring.settings import MonitoringSettings
 from tests.monitoring.grant_support import ORG_A
 from tests.monitoring.integration.test_grants_api import make_grant
 from tests.support.apps import service_client
-from tests.support.keycloak import bearer, token_for
+from tests.support.keycloak import bearer, subject_of
 
 GRANTEE, OTHER = bearer("applicant-a"), bearer("applicant-b")
 OFFICER, OFFICER2, ADVISER, AUDITOR = bearer("officer"), bearer("officer-2"), bearer("adviser"), bearer("auditor")
@@ -26,13 +25,6 @@ OFFICER, OFFICER2, ADVISER, AUDITOR = bearer("officer"), bearer("officer-2"), be
 def client() -> Iterator[TestClient]:
     with service_client(build_app, MonitoringSettings, MIGRATIONS) as client:
         yield client
-
-
-def subject_of(username: str) -> str:
-    import base64
-
-    payload = token_for(username).split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
 
 
 def report(client: TestClient, headers: dict, **changes) -> dict:

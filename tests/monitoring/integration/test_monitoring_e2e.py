@@ -24,10 +24,9 @@ from rsc_monitoring.grants.plan import DEFAULT_PLAN
 from rsc_monitoring.settings import MonitoringSettings
 from tests.appraisal.integration.test_casework_e2e import case_of
 from tests.appraisal.integration.test_screening_flow import submit
-from tests.monitoring.integration.test_incidents_api import subject_of
 from tests.support.apps import settings_for
 from tests.support.databases import migrated_database
-from tests.support.keycloak import bearer
+from tests.support.keycloak import bearer, subject_of
 from tests.support.screening import clean_content
 from tests.support.services import intake_and_appraisal
 from tests.support.workers import env_for, wait_for, worker

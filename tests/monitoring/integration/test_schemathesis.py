@@ -10,7 +10,6 @@ exercise, audit entries), so generated bodies get past the lookups to the domain
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,7 +38,7 @@ from tests.monitoring.grant_support import ORG_A, award
 from tests.support.apps import settings_for
 from tests.support.databases import migrated_database
 from tests.support.fuzz import CHECKS, as_served, hypothesis_settings
-from tests.support.keycloak import token_for
+from tests.support.keycloak import subject_of, token_for
 
 MAX_EXAMPLES = 10
 USERS = ("applicant-a", "officer", "rsc-admin", "reporter", "auditor")
@@ -101,16 +100,9 @@ def tokens() -> dict[str, str]:
     return {user: token_for.__wrapped__(user) for user in USERS}
 
 
-def _subject(token: str) -> str:
-    import base64
-
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
-
-
 @pytest.fixture(scope="module")
 def real_ids(engine: Engine, tokens: dict[str, str]) -> Iterator[list[dict[str, Any]]]:
-    officer = Principal(_subject(tokens["officer"]), None, frozenset({"case_officer"}), None, None, None, None)
+    officer = Principal(subject_of("officer"), None, frozenset({"case_officer"}), None, None, None, None)
     policy = default_policy()
     with Session(engine, expire_on_commit=False) as session:
         references, incident_ids, measure_ids = [], [], []

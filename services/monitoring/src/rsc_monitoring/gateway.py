@@ -12,9 +12,8 @@ from datetime import datetime
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
-from rsc_common.temporal import TemporalBridge
+from rsc_common.temporal import TemporalBridge, signal_if_running
 from rsc_monitoring.grants.contracts import EndGrant, GrantWorkflowInput, ItemDone, grant_workflow_id
 from rsc_monitoring.grants.workflow import GrantMonitoringWorkflow
 from rsc_monitoring.incidents.contracts import IncidentRef
@@ -45,17 +44,6 @@ async def start_incident_workflow(client: Client, incident_id: uuid.UUID, task_q
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
-
-
-async def signal_if_running(handle: WorkflowHandle, signal, *args) -> bool:
-    """Signal the workflow; False when it has ended or never existed (nothing left to steer)."""
-    try:
-        await handle.signal(signal, *args)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return True
 
 
 class MonitoringGateway:

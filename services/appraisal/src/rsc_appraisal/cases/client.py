@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from rsc_appraisal.cases.contracts import (
     ApplicantSafeguardResponse,
@@ -22,7 +21,7 @@ from rsc_appraisal.cases.contracts import (
     appraisal_workflow_id,
 )
 from rsc_appraisal.cases.workflow import AppraisalWorkflow
-from rsc_common.temporal import TemporalBridge
+from rsc_common.temporal import TemporalBridge, signal_if_running
 
 
 async def start_appraisal(
@@ -45,17 +44,6 @@ async def start_appraisal(
 
 def appraisal_handle(client: Client, proposal_id: uuid.UUID | str, version: int) -> WorkflowHandle:
     return client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal_workflow_id(proposal_id, version))
-
-
-async def signal_if_running(handle: WorkflowHandle, signal, arg) -> bool:
-    """Signal the workflow; False when it has ended or never existed (nothing left to steer)."""
-    try:
-        await handle.signal(signal, arg)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return True
 
 
 class AppraisalGateway:
