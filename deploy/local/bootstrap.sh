@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine: uv (from PyPI), the locked Python
 # workspace, and the Debian packages (PostgreSQL 15, curl, unzip, ICU headers and a C++ compiler
-# for PyICU) when they are missing.
+# for PyICU, Chromium for the portal's browser tests) when they are missing.
 # Java (17+ for Kafka, Temurin 25 for Keycloak) and Maven must come with the machine.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 UV_VERSION="0.13.9"
@@ -19,6 +19,8 @@ command -v unzip >/dev/null || missing+=(unzip)
 dpkg -s libicu-dev >/dev/null 2>&1 || missing+=(libicu-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v g++ >/dev/null || missing+=(g++)
+# The portal's browser tests drive Debian's Chromium through Playwright (no browser download).
+command -v chromium >/dev/null || missing+=(chromium)
 if ((${#missing[@]})); then
   if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
     log "installing Debian packages: ${missing[*]}"

@@ -1,0 +1,3 @@
+from rsc_portal.cli import main
+
+main()

@@ -1,0 +1,73 @@
+"""Jinja2 rendering with what every page needs: the translator, the user, the CSRF token, navigation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from rsc_portal.i18n import translate
+from rsc_portal.navigation import entries_for
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+env = TEMPLATES.env
+env.trim_blocks = True
+env.lstrip_blocks = True
+
+
+def _parse(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def format_datetime(value: Any) -> str:
+    parsed = _parse(value)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if parsed else ("" if value is None else str(value))
+
+
+def format_date(value: Any) -> str:
+    parsed = _parse(value)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d") if parsed else ("" if value is None else str(value))
+
+
+def seconds_until(value: Any) -> float | None:
+    parsed = _parse(value)
+    return (parsed - datetime.now(UTC)).total_seconds() if parsed else None
+
+
+env.filters["datetime"] = format_datetime
+env.filters["date"] = format_date
+env.globals["seconds_until"] = seconds_until
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    lang = getattr(request.state, "locale", "en")
+    session = getattr(request.state, "session", None)
+
+    def t(key: str, **params: Any) -> str:
+        return translate(lang, key, **params)
+
+    base = {
+        "request": request,
+        "t": t,
+        "lang": lang,
+        "languages": request.app.state.settings.languages,
+        "user": session,
+        "csrf_token": session.csrf if session else "",
+        "nav": entries_for(session),
+        "is_htmx": request.headers.get("HX-Request") == "true",
+    }
+    return TEMPLATES.TemplateResponse(request, template, {**base, **(context or {})}, status_code=status_code)
