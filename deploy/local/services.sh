@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The four RSC services, each as an API process (uvicorn) and a worker process (outbox relay,
-# Kafka consumers, Temporal worker), started from the workspace venv.
+# Kafka consumers, Temporal worker), and the portal (web UI, one process), started from the workspace venv.
 #   services.sh start|stop|status|health
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -11,6 +11,8 @@ BIN="$RSC_ROOT/.venv/bin"
 # The local SMTP sink (aiosmtpd) notifications sends e-mail to: every message is kept as an .eml file
 # in $RSC_DATA/mail, listed in index.jsonl there (see README "Reading local e-mail").
 RSC_SMTP_PORT="${RSC_SMTP_PORT:-18025}"
+# The portal: http://127.0.0.1:8100 (the realm's portal client accepts any port on 127.0.0.1/localhost).
+RSC_PORTAL_PORT="${RSC_PORTAL_PORT:-8100}"
 # intake-api runs this many uvicorn worker processes on its port (one supervisor process, whose pid
 # is in run/intake-api.pid, and its workers, all in one process group that `stop` ends): Python
 # runs on one core per process, and a call deadline needs more than one core for submissions.
@@ -46,6 +48,15 @@ export_settings() {
 }
 
 ready() { curl -fsS "http://127.0.0.1:${PORT[$1]}/readyz" >/dev/null; }
+portal_ready() { curl -fsS "http://127.0.0.1:$RSC_PORTAL_PORT/readyz" >/dev/null; }
+
+# The portal calls the APIs of this stack and signs users in at its Keycloak.
+export_portal_settings() {
+  export RSC_PORTAL_HTTP_PORT="$RSC_PORTAL_PORT" RSC_PORTAL_PUBLIC_URL="http://127.0.0.1:$RSC_PORTAL_PORT"
+  export RSC_PORTAL_KEYCLOAK_URL="http://127.0.0.1:$RSC_KEYCLOAK_PORT"
+  local s
+  for s in "${SERVICES[@]}"; do export "RSC_PORTAL_${s^^}_URL=http://127.0.0.1:${PORT[$s]}"; done
+}
 
 migrate_and_seed() {
   # Each service owns its database: migrate them side by side.
@@ -82,6 +93,10 @@ start() {
     fi
     for w in $(worker_names "$s"); do is_running "$w" || start_supervised "$w" "$BIN/rsc-$s" worker; done
   done
+  if ! is_running portal; then
+    require_free_port "$RSC_PORTAL_PORT" "portal"
+    ( export_portal_settings; start_bg portal "$BIN/rsc-portal" api )
+  fi
   for s in "${SERVICES[@]}"; do
     # 120 s: with several uvicorn workers each process imports and builds the app itself, and on a
     # 2-core machine starting the whole stack at once that alone can take more than a minute.
@@ -90,10 +105,12 @@ start() {
       is_running "$w" || { tail -n 20 "$RSC_LOGS/$w.log" >&2; die "$w exited"; }
     done
   done
-  log "services ready"
+  WAIT_PID="$(pid_of portal)" wait_for portal 60 portal_ready
+  log "services ready; portal at http://127.0.0.1:$RSC_PORTAL_PORT"
 }
 
 stop() {
+  stop_bg portal
   stop_bg smtp-sink
   for s in "${SERVICES[@]}"; do
     stop_bg "$s-api"
@@ -102,6 +119,8 @@ stop() {
 }
 
 status() {
+  local pr="not ready"; portal_ready 2>/dev/null && pr="ready"
+  status_line portal "http://127.0.0.1:$RSC_PORTAL_PORT  ($pr)"
   status_line smtp-sink "127.0.0.1:$RSC_SMTP_PORT (e-mail kept in $RSC_DATA/mail)"
   for s in "${SERVICES[@]}"; do
     local r="not ready"; ready "$s" 2>/dev/null && r="ready"
@@ -119,6 +138,6 @@ workers_note() {
   if [[ ${n:-0} -gt 0 ]]; then printf ', %s worker processes' "$n"; fi
 }
 
-health() { for s in "${SERVICES[@]}"; do ready "$s" || return 1; done; }
+health() { for s in "${SERVICES[@]}"; do ready "$s" || return 1; done; portal_ready; }
 
 "${1:-status}"

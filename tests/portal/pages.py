@@ -44,7 +44,9 @@ class FakeApis:
         }.get(f"{request.url.scheme}://{request.url.netloc.decode()}", "other")  # fmt: skip
         answer = self.routes.get((request.method, service, request.url.path))
         if answer is None:
-            return httpx.Response(404, json={"title": "Not Found", "status": 404, "detail": f"no fake for {request.url}"})
+            return httpx.Response(
+                404, json={"title": "Not Found", "status": 404, "detail": f"no fake for {request.url}"}
+            )
         if callable(answer):
             return answer(request)
         if isinstance(answer, httpx.Response):
@@ -66,7 +68,9 @@ def session_cookie(roles: list[str], *, username: str = "tester", organisation_i
 
 
 @contextmanager
-def portal(roles: list[str] | None, apis: FakeApis | None = None, **session_kw: Any) -> Iterator[tuple[TestClient, FakeApis]]:
+def portal(
+    roles: list[str] | None, apis: FakeApis | None = None, **session_kw: Any
+) -> Iterator[tuple[TestClient, FakeApis]]:
     """A TestClient signed in with `roles` (None: signed out). Forms need the CSRF token: `csrf(client)`."""
     apis = apis or FakeApis()
     app = build_app(SETTINGS, transport=httpx.MockTransport(apis.handler))

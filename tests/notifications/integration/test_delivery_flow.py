@@ -5,7 +5,6 @@ event sends nothing twice; an SMTP outage followed by recovery delivers everythi
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -34,14 +33,8 @@ from tests.support.apps import settings_for
 from tests.support.databases import migrated_database
 from tests.support.keycloak import bearer, token_for
 from tests.support.screening import clean_content, snapshot
-from tests.support.servers import KAFKA_BOOTSTRAP
+from tests.support.servers import KAFKA_BOOTSTRAP, free_port
 from tests.support.workers import env_for, wait_for, worker
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def notifications_env(database: str, prefix: str, smtp_port: int, **extra: str) -> dict[str, str]:

@@ -84,7 +84,9 @@ class Backend:
                 headers=all_headers,
             )  # fmt: skip
         except httpx.HTTPError as exc:
-            raise ApiError(503, "Service unavailable", f"{service} could not be reached ({type(exc).__name__})") from exc
+            raise ApiError(
+                503, "Service unavailable", f"{service} could not be reached ({type(exc).__name__})"
+            ) from exc
         if response.status_code >= 400:
             raise ApiError.from_response(response)
         return response

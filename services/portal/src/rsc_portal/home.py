@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from rsc_portal.security.deps import OptionalSession
+from rsc_portal.security.deps import CurrentSession, OptionalSession
 from rsc_portal.security.views import safe_next
 from rsc_portal.templating import render
 
@@ -26,3 +28,10 @@ async def language(request: Request, lang: str, next: str | None = None) -> Resp
             secure=request.app.state.settings.cookie_secure,
         )  # fmt: skip
     return response
+
+
+@router.get("/account")
+async def account(request: Request, session: CurrentSession) -> Response:
+    """Who the portal thinks you are: the roles and organisation your token carries, when the session ends."""
+    ends_at = session.started_at + request.app.state.settings.session_max_age_seconds
+    return render(request, "account.html", {"ends_in_minutes": max(0, int((ends_at - time.time()) // 60))})
