@@ -56,7 +56,9 @@ def test_sign_in_with_pkce_returns_to_the_page_asked_for(portal_url: str) -> Non
         assert any(u.startswith(f"{portal_url}/auth/callback?") for u in requests)
         cookies = {c["name"]: c for c in page.context.cookies(portal_url)}
         session = cookies["rsc_session.0"]
-        assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Lax"
+        assert session["httpOnly"]
+        assert session["secure"]
+        assert session["sameSite"] == "Lax"
         assert "eyJ" not in session["value"]  # encrypted: no JWT readable in it
         # the officer's navigation, not the applicant's
         nav = page.get_by_role("navigation", name="Main navigation")

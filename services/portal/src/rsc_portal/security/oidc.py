@@ -4,6 +4,7 @@ a back-channel logout that ends the Keycloak session (so the next sign-in asks f
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -95,12 +96,11 @@ class KeycloakOidc:
         """Ends the Keycloak session (all its tokens) from the back channel; best effort."""
         if not refresh_token:
             return
-        try:
+        # on failure the cookie is cleared anyway; the Keycloak session then ends when it expires
+        with contextlib.suppress(httpx.HTTPError):
             await self._http.post(
                 f"{self._endpoint}/logout", data={"client_id": self._s.client_id, "refresh_token": refresh_token}
             )
-        except httpx.HTTPError:
-            pass  # the cookie is cleared anyway; the Keycloak session then ends when it expires
 
     async def _token_request(self, data: dict[str, str]) -> dict[str, Any]:
         try:
