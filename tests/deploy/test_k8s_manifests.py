@@ -40,7 +40,10 @@ SHARED_SETTINGS = "rsc-shared-settings"
 PLACEHOLDER = "REPLACE_ME"
 API_PORT = 8000
 # Every service of the workspace must be deployed: the list comes from the repository, not from the manifests.
-SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").is_file())
+# Every package under services/ must be deployed: the list comes from the repository, not from the manifests.
+PACKAGES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").is_file())
+# The back-end services (a database, migrations, a worker); the portal is an API Deployment alone.
+SERVICES = [s for s in PACKAGES if s != "portal"]
 
 Obj = dict[str, Any]
 
@@ -358,6 +361,42 @@ def test_api_autoscaler(service: str) -> None:
     assert _pod(api)["containers"][0]["resources"]["requests"]["cpu"]
 
 
+def test_portal_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The portal: stateless API pods (no worker, no migration), settings that are real PortalSettings fields
+    and validate, the session key from its Secret, the APIs through their Services, Keycloak shared."""
+    from rsc_portal.settings import PortalSettings
+
+    assert "portal" in PACKAGES
+    for kind, name in [("Service", "rsc-portal"), ("HorizontalPodAutoscaler", "rsc-portal-api"),
+                       ("PodDisruptionBudget", "rsc-portal-api"), ("Secret", "rsc-portal-secrets")]:  # fmt: skip
+        _get(kind, name)
+    assert not [o for o in _workloads() if o["metadata"]["name"] in ("rsc-portal-worker", "rsc-portal-migrate")]
+    deployment = _get("Deployment", "rsc-portal-api")
+    (container,) = _pod(deployment)["containers"]
+    assert container["command"] == ["rsc-portal", "api"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    env = _resolve_env(container)
+    for name in env:
+        assert name.startswith("RSC_PORTAL_")
+        assert _is_setting(PortalSettings, name.removeprefix("RSC_PORTAL_")), f"{name}: no such setting"
+    for var in container["env"]:
+        if var["name"] == "RSC_PORTAL_SESSION_SECRET":
+            assert var["valueFrom"]["secretKeyRef"] == {"name": "rsc-portal-secrets", "key": "SESSION_SECRET"}
+    for name in [n for n in list(os.environ) if n.startswith("RSC_PORTAL_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value if value != PLACEHOLDER else "x" * 48)
+    settings = PortalSettings()
+    assert (settings.http_host, settings.http_port) == ("0.0.0.0", API_PORT)
+    assert settings.keycloak_url == _shared_settings()["AUTH__KEYCLOAK_URL"].rstrip("/")
+    for service in SERVICES:
+        svc = _get("Service", f"rsc-{service}")
+        assert getattr(settings, f"{service}_url") == f"http://{svc['metadata']['name']}"
+        assert svc["spec"]["ports"][0]["port"] == 80
+    assert settings.telemetry.exporter == "otlp"
+
+
 def test_every_disruption_budget_covers_exactly_one_deployment() -> None:
     deployments = [o for o in _objects() if o["kind"] == "Deployment"]
     for pdb in (o for o in _objects() if o["kind"] == "PodDisruptionBudget"):
@@ -538,7 +577,7 @@ def test_secrets_hold_only_placeholders() -> None:
         for doc in _docs(path)
         if isinstance(doc, dict) and doc.get("kind") == "Secret" and doc.get("$patch") != "delete"
     ]
-    assert {doc["metadata"]["name"] for _, doc in secrets} == {f"rsc-{s}-secrets" for s in SERVICES}
+    assert {doc["metadata"]["name"] for _, doc in secrets} == {f"rsc-{s}-secrets" for s in PACKAGES}
     for path, doc in secrets:
         assert "data" not in doc, f"{path.name}: base64 data hides what is in it; use stringData placeholders"
         assert doc["metadata"]["annotations"]["rsc/template"] == "true"
@@ -616,7 +655,7 @@ def test_production_overlay_keeps_secrets_out_and_the_topics_job_whole() -> None
         for doc in _docs(OVERLAY / patch["path"])
         if doc.get("$patch") == "delete" and doc["kind"] == "Secret"
     }
-    assert deleted == {f"rsc-{s}-secrets" for s in SERVICES}, "applying production must not overwrite real Secrets"
+    assert deleted == {f"rsc-{s}-secrets" for s in PACKAGES}, "applying production must not overwrite real Secrets"
 
     (topics_patch,) = [p for p in kust["patches"] if p.get("target", {}).get("name") == "rsc-kafka-topics"]
     ops = yaml.safe_load((OVERLAY / topics_patch["path"]).read_text())
@@ -649,7 +688,7 @@ def test_kustomize_builds(directory: Path) -> None:
     assert config_map["metadata"]["name"].startswith(SHARED_SETTINGS + "-"), "hashed name rolls pods on change"
     expected = {(o["kind"], o["metadata"]["name"]) for o in _objects()}
     if directory == OVERLAY:
-        expected -= {("Secret", f"rsc-{s}-secrets") for s in SERVICES}
+        expected -= {("Secret", f"rsc-{s}-secrets") for s in PACKAGES}
     assert {(d["kind"], d["metadata"]["name"]) for d in rendered if d["kind"] != "ConfigMap"} == expected
     for doc in rendered:
         if doc["kind"] != "Namespace":
