@@ -11,8 +11,8 @@ from rsc_portal.i18n import DATA, catalogue, languages, negotiate, translate
 
 TEMPLATES = DATA.parent.parent / "templates"
 PACKAGE = TEMPLATES.parent
-# t("area.key") / t('area.key') with a literal key, in templates and Python code
-KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
+# t("area.key") / t('area.key') with a whole literal key (not a prefix joined to a value), in templates and code
+KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']\s*[,)]""")
 
 
 def test_the_portal_speaks_the_languages_of_the_notifications() -> None:
@@ -40,6 +40,15 @@ def test_every_key_used_by_a_template_or_view_exists() -> None:
     assert len(used) > 20
     missing = sorted((key, where) for key, where in used if key not in english)
     assert missing == []
+
+
+def test_every_key_family_a_template_builds_from_a_value_exists() -> None:
+    """t("casework.level." ~ level): at least the family must exist (its members are data-driven)."""
+    english = catalogue("en")
+    family = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]*[._])["']\s*~""")
+    prefixes = {p for path in TEMPLATES.rglob("*.html") for p in family.findall(path.read_text(encoding="utf-8"))}
+    assert prefixes
+    assert sorted(p for p in prefixes if not any(k.startswith(p) for k in english)) == []
 
 
 def test_catalogue_files_are_per_area_and_language() -> None:

@@ -72,6 +72,7 @@ class Backend:
         params: dict[str, Any] | list[tuple[str, Any]] | None = None,
         files: Any = None,
         data: Any = None,
+        content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """The raw response of a successful call; any 4xx/5xx raises ApiError."""
@@ -80,7 +81,7 @@ class Backend:
             params = {k: v for k, v in params.items() if v not in (None, "")}
         try:
             response = await self._http.request(
-                method, self._base[service] + path, json=json, params=params, files=files, data=data,
+                method, self._base[service] + path, json=json, params=params, files=files, data=data, content=content,
                 headers=all_headers,
             )  # fmt: skip
         except httpx.HTTPError as exc:

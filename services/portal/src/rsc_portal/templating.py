@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,10 @@ def seconds_until(value: Any) -> float | None:
     return (parsed - datetime.now(UTC)).total_seconds() if parsed else None
 
 
+# The CSRF token of the page being rendered, for macros imported without the page's context.
+_csrf: ContextVar[str] = ContextVar("csrf", default="")
+env.globals["current_csrf"] = _csrf.get
+
 env.filters["datetime"] = format_datetime
 env.filters["date"] = format_date
 env.globals["seconds_until"] = seconds_until
@@ -60,6 +65,7 @@ def render(
     def t(key: str, **params: Any) -> str:
         return translate(lang, key, **params)
 
+    _csrf.set(session.csrf if session else "")  # templates render synchronously, right below
     base = {
         "request": request,
         "t": t,
