@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tests.portal.pages import FakeApis, portal
+from tests.portal.pages import FakeApis, csrf, portal
 from tests.portal.unit.test_casework_fixtures import (
     CASE_ID,
     PARTNER_ORG,
@@ -138,6 +138,10 @@ def test_the_assigned_officer_gets_the_work_forms_and_the_safeguard_builder() ->
         me = subject_of(client)
         with_case(apis, case("in_review", [{"subject": me, "role": "case_officer"}]))
         html = client.get(URL).text
+        token = csrf(client)
+    post_forms = re.findall(r'<form method="post".*?</form>', html, re.S)
+    assert len(post_forms) >= 5
+    assert all(f'name="csrf_token" value="{token}"' in form for form in post_forms)
     assert 'data-testid="claim-case"' not in html
     for testid in ("request-information", "record-appraisal", "submit-decision"):
         assert f'data-testid="{testid}"' in html

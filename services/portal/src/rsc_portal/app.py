@@ -24,6 +24,7 @@ from rsc_portal.casework.views import router as casework_router
 from rsc_portal.home import router as home_router
 from rsc_portal.i18n import negotiate
 from rsc_portal.inbox.views import router as inbox_router
+from rsc_portal.incidents.views import router as incidents_router
 from rsc_portal.reporting.views import router as reporting_router
 from rsc_portal.security.csrf import verify_csrf
 from rsc_portal.security.errors import CsrfRejected, Forbidden, SignInRequired
@@ -38,7 +39,7 @@ LANG_COOKIE = "rsc_lang"
 logger = logging.getLogger(__name__)
 # Every page router; each is mounted with the CSRF check (it passes safe methods through).
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
-    signin_router, home_router, inbox_router, applicant_router, casework_router, auditing_router,
+    signin_router, home_router, inbox_router, applicant_router, casework_router, incidents_router, auditing_router,
     reporting_router, admin_router,
 )  # fmt: skip
 

@@ -1,0 +1,1 @@
+"""Incident pages for officers and advisers."""
