@@ -387,6 +387,12 @@ def test_bad_imports_are_refused_with_located_problems_and_store_nothing(
         ("get", "/v1/reference-datasets", ["officer", "adviser", "auditor", "rsc-admin"], ["applicant-a", "reporter"]),
         ("post", "/v1/policies", ["rsc-admin"], ["officer", "adviser", "auditor", "applicant-a"]),
         ("post", "/v1/policies/compare", ["adviser", "rsc-admin"], ["officer", "auditor", "applicant-a"]),
+        (
+            "get",
+            "/v1/safeguard-catalogue",
+            ["officer", "adviser", "rsc-admin"],
+            ["auditor", "reporter", "applicant-a"],
+        ),
     ],
 )
 def test_roles(api: TestClient, method: str, path: str, allowed: list[str], denied: list[str]) -> None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import httpx
+
 from tests.portal.pages import FakeApis, csrf, portal
 from tests.portal.unit.test_casework_fixtures import (
     CASE_ID,
     PARTNER_ORG,
     POLICIES,
+    SAFEGUARD_CATALOGUE,
     SCREENING_ID,
     case,
     subject_of,
@@ -147,11 +150,12 @@ def test_the_assigned_officer_gets_the_work_forms_and_the_safeguard_builder() ->
         assert f'data-testid="{testid}"' in html
     assert 'data-testid="confirm-decision"' not in html
     builder = html[html.index('data-testid="safeguard-builder"') : html.index('data-testid="submit-decision"')]
-    # recommended measures first, then the other measures the policy's rules name
+    # recommended measures first, then the other measures of the catalogue
     assert builder.index("measure-option-compartmentalisation") < builder.index("measure-option-training")
     assert 'data-testid="measure-option-data_ip_transfer_plan"' in builder
-    assert 'data-testid="measure-option-export_control_check"' in builder
     assert builder.count('data-testid="measure-option-compartmentalisation"') == 1  # not listed twice
+    assert apis.sent("GET", "/v1/safeguard-catalogue")
+    assert not apis.sent("GET", "/v1/reference-datasets")  # no more guessing from the policy document
     # every field has a visible label
     for field_id in (
         "f-info-message",
@@ -169,6 +173,79 @@ def test_the_assigned_officer_gets_the_work_forms_and_the_safeguard_builder() ->
     level = re.search(r'<select id="f-appraisal-level-partner_organisation".*?</select>', html, re.S).group(0)
     assert '<option value="medium" selected>' in level
     assert "Record the factor-by-factor appraisal first." in html  # four-eyes level, none recorded yet
+
+
+def _options(html: str) -> list[str]:
+    return re.findall(r'data-testid="measure-option-([^"]+)"', html)
+
+
+def test_the_safeguard_builder_offers_the_whole_catalogue_recommended_measures_first() -> None:
+    apis = FakeApis()
+    with portal(["security_adviser"], apis) as (client, _):
+        me = subject_of(client)
+        with_case(apis, case("in_review", [{"subject": me, "role": "security_adviser"}]))
+        html = client.get(URL).text
+    builder = html[html.index('data-testid="safeguard-builder"') : html.index('data-testid="submit-decision"')]
+    more = builder[builder.index('data-testid="catalogue-more"') :]
+    recommended = builder[: builder.index('data-testid="catalogue-more"')]
+    # the screening's order first, then the rest in catalogue order; every measure once
+    assert _options(recommended) == ["compartmentalisation", "data_ip_transfer_plan"]
+    assert _options(more) == ["self_assessment_annex", "export_control_classification", "training"]
+    assert sorted(_options(builder)) == sorted(m["id"] for m in SAFEGUARD_CATALOGUE["measures"])
+    assert "Other measures of the safeguard catalogue (3)" in more
+    # marked as recommended by the screening, with the flag that calls for it; the others are not
+    assert recommended.count(">Recommended</span>") == 2
+    assert "Recommended" not in more
+    assert "A partner or its owner/controller may be on the funder&#39;s watch list" in recommended
+    # real titles, descriptions and how each is tracked, from the catalogue (no titles made up from ids)
+    for measure in SAFEGUARD_CATALOGUE["measures"]:
+        mid = measure["id"]
+        option = builder[builder.index(f'data-testid="measure-option-{mid}"') :]
+        option = option[: option.index("</fieldset>")]
+        assert f'<label for="f-measure-{mid}">{measure["title"]}</label>' in option
+        assert _text(option).count(measure["description"]) == 1
+        assert f"Tracked as: {measure['tracked_as']}" in _text(option)
+        assert f'<label for="f-owner__{mid}">' in option
+    assert "Self assessment annex" not in html
+    assert 'data-testid="catalogue-unavailable"' not in html
+
+
+def test_the_builder_in_french_uses_the_catalogue_titles_and_the_translated_labels() -> None:
+    apis = FakeApis()
+    with portal(["case_officer"], apis) as (client, _):
+        me = subject_of(client)
+        with_case(apis, case("in_review", [{"subject": me, "role": "case_officer"}]))
+        html = client.get(URL, headers={"Accept-Language": "fr"}).text
+    assert "Autres mesures du catalogue de sauvegardes (3)" in html
+    assert "Preuve de mise en place: Certificates" in _text(html)
+    assert 'data-testid="measure-option-training"' in html
+
+
+def test_without_the_catalogue_the_builder_offers_the_recommended_measures_and_says_so() -> None:
+    apis = FakeApis()
+    with portal(["case_officer"], apis) as (client, _):
+        me = subject_of(client)
+        with_case(apis, case("in_review", [{"subject": me, "role": "case_officer"}]))
+        unavailable = {"title": "Service Unavailable", "status": 503, "detail": "down"}
+        apis.on("GET", "appraisal", "/v1/safeguard-catalogue", httpx.Response(503, json=unavailable))
+        page = client.get(URL)
+    assert page.status_code == 200
+    html = page.text
+    builder = html[html.index('data-testid="safeguard-builder"') : html.index('data-testid="submit-decision"')]
+    assert 'data-testid="catalogue-unavailable"' in builder
+    assert _options(builder) == ["compartmentalisation", "data_ip_transfer_plan"]
+    assert 'data-testid="catalogue-more"' not in builder
+    # the screening's own titles are still shown
+    assert '<label for="f-measure-data_ip_transfer_plan">Data, IP and technology-transfer plan</label>' in builder
+
+
+def test_the_catalogue_is_only_fetched_for_someone_who_can_decide() -> None:
+    apis = FakeApis()
+    with_case(apis, case())
+    with portal(["case_officer"], apis) as (client, _):
+        html = client.get(URL).text
+    assert 'data-testid="safeguard-builder"' not in html
+    assert not apis.sent("GET", "/v1/safeguard-catalogue")
 
 
 def test_four_eyes_confirm_form_is_only_for_the_second_reviewer() -> None:

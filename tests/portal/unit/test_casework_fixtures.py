@@ -287,20 +287,70 @@ POLICIES = [
         "activated_at": "2026-12-06T13:16:01Z",
     },
 ]
-POLICY_DOCUMENT = {
-    **POLICIES[0],
-    "document": {
-        "rules": [
-            {"id": "a", "safeguards": ["self_assessment_annex", "training"]},
-            {"id": "b", "safeguards": ["compartmentalisation", "export_control_check"]},
-        ]
-    },
-    "warnings": [],
+SAFEGUARD_CATALOGUE = {  # GET /v1/safeguard-catalogue, a few of the shipped measures (catalogue order)
+    "version": "2026.1",
+    "title": "RSC safeguard catalogue",
+    "owner": "RSC default policy (example, adapt before use)",
+    "sources": [
+        {
+            "id": "belspo",
+            "title": "BELSPO research security - how to (risk appendix, agreements, compartmentalisation)",
+            "url": "https://www.belspo.be/belspo/ResearchSecurity/how_en.stm",
+        },
+        {
+            "id": "reg-2021-821",
+            "title": "Regulation (EU) 2021/821 setting up a Union regime for the control of dual-use items",
+            "url": "https://eur-lex.europa.eu/eli/reg/2021/821/oj",
+        },
+    ],
+    "measures": [
+        {
+            "id": "self_assessment_annex",
+            "title": "Research-security self-assessment or risk appendix",
+            "description": "The applicant completes (or completes again, in more depth) a research-security"
+            " self-assessment or risk appendix covering the project's domain, partners and their countries,"
+            " and the measures it takes.",
+            "tracked_as": "Application annex",
+            "sources": ["belspo"],
+        },
+        {
+            "id": "data_ip_transfer_plan",
+            "title": "Data, IP and technology-transfer plan",
+            "description": "A plan stating which data, software, samples, know-how and intellectual property are"
+            " shared with whom, under which conditions and through which channels.",
+            "tracked_as": "Data/IP plan",
+            "sources": ["belspo"],
+        },
+        {
+            "id": "compartmentalisation",
+            "title": "Compartmentalisation (need-to-know, need-to-be, physical or IT separation)",
+            "description": "Access to sensitive knowledge, data, equipment and premises is limited to those who"
+            " need it, with physical and IT separation where needed.",
+            "tracked_as": "Access register",
+            "sources": ["belspo"],
+        },
+        {
+            "id": "export_control_classification",
+            "title": "Export-control classification and licences (including intangible transfers and technical"
+            " assistance)",
+            "description": "Items, software and technology are classified against Annex I of Reg. (EU) 2021/821 and"
+            " the required authorisations are obtained before any export, intangible transfer or technical"
+            " assistance takes place.",
+            "tracked_as": "Licence number, validity, conditions",
+            "sources": ["reg-2021-821"],
+        },
+        {
+            "id": "training",
+            "title": "Research-security training (threat awareness, export control, cyber)",
+            "description": "The project team completes research-security, export-control and cyber-security training.",
+            "tracked_as": "Certificates",
+            "sources": ["belspo"],
+        },
+    ],
 }
 
 
 def with_case(apis, body: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     apis.on("GET", "appraisal", f"/v1/cases/{CASE_ID}", body)
     apis.on("GET", "appraisal", f"/v1/screenings/{SCREENING_ID}", SCREENING)
-    apis.on("GET", "appraisal", "/v1/reference-datasets", POLICIES)
-    apis.on("GET", "appraisal", f"/v1/reference-datasets/{POLICY_ID}", POLICY_DOCUMENT)
+    apis.on("GET", "appraisal", "/v1/safeguard-catalogue", SAFEGUARD_CATALOGUE)

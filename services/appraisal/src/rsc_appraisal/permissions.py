@@ -24,6 +24,10 @@ CaseReader = Annotated[
 ]
 # Acting on cases; the workflow then checks the case-specific rules (assignment, four-eyes, ...).
 CaseWorker = Annotated[Principal, Depends(RequireRoles(Role.case_officer, Role.security_adviser, Role.admin))]
+# The safeguard catalogue (the measures a decision may propose): those who act on cases.
+SafeguardCatalogueReader = Annotated[
+    Principal, Depends(RequireRoles(Role.case_officer, Role.security_adviser, Role.admin))
+]
 # Aggregate figures only (no case data): reporting officers too.
 StatisticsReader = Annotated[
     Principal,

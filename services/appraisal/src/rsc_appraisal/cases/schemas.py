@@ -221,3 +221,27 @@ class CaseStatistics(BaseModel):
     auto_cleared: int
     total: int
     share_auto_cleared: float | None
+
+
+class CatalogueSourcePublic(BaseModel):
+    id: str
+    title: str
+    url: str
+
+
+class SafeguardMeasurePublic(BaseModel):
+    id: str
+    title: str
+    description: str
+    tracked_as: str = Field(description="The record that shows the measure is in place.")
+    sources: list[str] = Field(description="Ids of the catalogue's sources the measure is taken from.")
+
+
+class SafeguardCataloguePublic(BaseModel):
+    """The safeguard catalogue a decision to clear with safeguards chooses its measures from, in catalogue order."""
+
+    version: str
+    title: str
+    owner: str
+    sources: list[CatalogueSourcePublic]
+    measures: list[SafeguardMeasurePublic]

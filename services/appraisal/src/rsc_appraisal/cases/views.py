@@ -12,6 +12,7 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -48,10 +49,12 @@ from rsc_appraisal.cases.schemas import (
     ReferralAnswerCreate,
     ReferralCreate,
     ReviewCreate,
+    SafeguardCataloguePublic,
     SlaPublic,
 )
 from rsc_appraisal.cases.workflow import AppraisalWorkflow
-from rsc_appraisal.permissions import CaseReader, CaseWorker, StatisticsReader
+from rsc_appraisal.permissions import CaseReader, CaseWorker, SafeguardCatalogueReader, StatisticsReader
+from rsc_appraisal.policy.safeguards import default_safeguard_catalogue
 from rsc_appraisal.sla.contracts import ExtendRequest, sla_clock_id
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
 from rsc_common.auth import Principal
@@ -211,6 +214,21 @@ def list_changes(case_id: uuid.UUID, session: SessionDep, _: CaseReader) -> list
 @router.get("/case-statistics", response_model=CaseStatistics)
 def case_statistics(session: SessionDep, _: StatisticsReader, call_identifier: str | None = None) -> dict:
     return queries.case_statistics(session, call_identifier=call_identifier)
+
+
+@cache
+def _safeguard_catalogue() -> SafeguardCataloguePublic:
+    # the catalogue the case workflow checks a decision's measures against (shipped data, loaded once)
+    return SafeguardCataloguePublic.model_validate(default_safeguard_catalogue().model_dump(mode="json"))
+
+
+@router.get(
+    "/safeguard-catalogue",
+    response_model=SafeguardCataloguePublic,
+    summary="The safeguard catalogue: every measure a decision to clear with safeguards may propose",
+)
+def safeguard_catalogue(_: SafeguardCatalogueReader) -> SafeguardCataloguePublic:
+    return _safeguard_catalogue()
 
 
 # ------------------------------------------------------------------------------------ actions

@@ -130,37 +130,38 @@ def _assigned(case: dict[str, Any], session: PortalSession) -> dict[str, Any] | 
 # --------------------------------------------------------------------------------------- case page
 
 
-_catalogue_ids: dict[str, list[str]] = {}  # policy dataset id -> measure ids its rules call for (immutable)
-
-
-async def _policy_measures(request: Request, session: PortalSession, policy_version: str | None) -> list[str]:
-    """The safeguard measures the screening policy refers to, for the proposal builder beyond the
-    recommended ones. The appraisal API does not publish the safeguard catalogue itself; the policy
-    document (a reference dataset) names the measures of every rule."""
-    backend = _backend(request)
+async def _safeguard_catalogue(request: Request, session: PortalSession) -> list[dict[str, Any]] | None:
+    """Every measure of appraisal's safeguard catalogue, in catalogue order; None when it is unavailable
+    (the proposal builder then offers the recommended measures only, and says so)."""
     try:
-        datasets = await backend.get(session, "appraisal", "/v1/reference-datasets", kind="policy")
-        chosen = next((d for d in datasets if d.get("version_label") == policy_version), None)
-        chosen = chosen or next((d for d in datasets if d.get("status") == "active"), None)
-        if chosen is None:
-            return []
-        if chosen["id"] not in _catalogue_ids:
-            document = (await backend.get(session, "appraisal", f"/v1/reference-datasets/{chosen['id']}"))["document"]
-            ids: dict[str, None] = {}
-            for rule in document.get("rules") or []:
-                for measure in rule.get("safeguards") or []:
-                    ids.setdefault(str(measure), None)
-            _catalogue_ids[chosen["id"]] = list(ids)
-        return _catalogue_ids[chosen["id"]]
+        catalogue = await _backend(request).get(session, "appraisal", "/v1/safeguard-catalogue")
     except ApiError as exc:
         if exc.status == 401:
             raise
-        logger.warning("policy measures unavailable: %s", exc)
-        return []
+        logger.warning("safeguard catalogue unavailable: %s", exc)
+        return None
+    return [m for m in catalogue.get("measures") or [] if isinstance(m, dict) and m.get("id")]
 
 
-def _humanise(measure_id: str) -> str:
-    return measure_id.replace("_", " ").replace("-", " ").capitalize()
+def _builder(safeguards: list[Any], catalogue: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The proposal builder's options: the screening's recommended measures first (in its order, with the
+    flags that call for them), then every other measure of the catalogue, with their titles and descriptions."""
+    measures = {str(m["id"]): m for m in catalogue}
+
+    def option(measure_id: str, fallback_title: str, **extra: Any) -> dict[str, Any]:
+        measure = measures.get(measure_id) or {}
+        return {
+            "id": measure_id,
+            "title": measure.get("title") or fallback_title,
+            "description": measure.get("description") or "",
+            "tracked_as": measure.get("tracked_as") or "",
+            **extra,
+        }
+
+    builder = [option(s.measure_id, s.title, recommended=True, triggered_by=s.triggered_by) for s in safeguards]
+    recommended = {s.measure_id for s in safeguards}
+    builder += [option(i, i, recommended=False) for i in measures if i not in recommended]
+    return builder
 
 
 async def _case_context(request: Request, session: PortalSession, case_id: uuid.UUID) -> dict[str, Any]:
@@ -204,15 +205,11 @@ async def _case_context(request: Request, session: PortalSession, case_id: uuid.
         decide = next((c for c in reversed(timeline) if c.get("action") == "decide"), None)
         proposed_measures = list((decide or {}).get("details", {}).get("measures") or [])
     builder: list[dict[str, Any]] = []
+    catalogue_unavailable = False
     if working:
-        recommended = {s.measure_id: s for s in explanation.safeguards}
-        builder = [
-            {"id": s.measure_id, "title": s.title, "recommended": True, "triggered_by": s.triggered_by}
-            for s in explanation.safeguards
-        ]
-        for measure_id in await _policy_measures(request, session, screening.get("policy_version")):
-            if measure_id not in recommended:
-                builder.append({"id": measure_id, "title": _humanise(measure_id), "recommended": False})
+        catalogue = await _safeguard_catalogue(request, session)
+        catalogue_unavailable = catalogue is None
+        builder = _builder(explanation.safeguards, catalogue or [])
     category_levels = {c.category: c.level for c in explanation.categories}
     return {
         "case": case,
@@ -241,6 +238,7 @@ async def _case_context(request: Request, session: PortalSession, case_id: uuid.
             "match_review": session.has_any(*REVIEWERS),
         },
         "builder": builder,
+        "catalogue_unavailable": catalogue_unavailable,
         "categories": CATEGORIES,
         "levels": LEVELS,
         "outcomes": forms.OUTCOMES,
