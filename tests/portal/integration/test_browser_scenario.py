@@ -12,8 +12,10 @@ docs/screenshots/ (shown in the README)."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +28,15 @@ from tests.support.stack import FullStack, full_stack
 
 PARTNER = "Northbridge Institut for Applied Photonics"  # resembles the demo watch list's Northbridge institute
 TIMEOUT_MS = 120_000  # screening and workflows run on a loaded 2-core machine
+ACRONYM = f"PHOTON-{uuid.uuid4().hex[:6].upper()}"  # unique, to find this proposal's case in the queue
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullStack]:
+    if os.environ.get("RSC_E2E_PORTAL_URL"):  # while writing the test only: a running `make up` stack
+        yield FullStack(os.environ["RSC_E2E_PORTAL_URL"], {}, None, "")  # type: ignore[arg-type]
+        return
     with full_stack(tmp_path_factory.mktemp("stack")) as running:
         yield running
 
@@ -56,7 +62,9 @@ def as_user(browser: Browser, stack: FullStack, username: str) -> Page:
     return page
 
 
-def test_a_proposal_from_submission_to_award_through_the_pages(browser: Browser, stack: FullStack, tmp_path: Path) -> None:
+def test_a_proposal_from_submission_to_award_through_the_pages(
+    browser: Browser, stack: FullStack, tmp_path: Path
+) -> None:
     url = stack.portal_url
 
     # --- the applicant fills the guided form and submits ------------------------------------------------
@@ -67,7 +75,7 @@ def test_a_proposal_from_submission_to_award_through_the_pages(browser: Browser,
     applicant.wait_for_url(re.compile(r".*/proposals/[0-9a-f-]+/edit/project$"))
     proposal_id = re.search(r"/proposals/([0-9a-f-]+)/", applicant.url).group(1)
 
-    applicant.get_by_label("Acronym").fill("PHOTONSEC")
+    applicant.get_by_label("Acronym").fill(ACRONYM)
     applicant.get_by_label("Title").fill("High-power laser photonics for secure free-space optical links")
     applicant.get_by_label("Abstract").fill(
         "We develop high-power fibre lasers and photonic integrated circuits for free-space optical"
@@ -89,7 +97,7 @@ def test_a_proposal_from_submission_to_award_through_the_pages(browser: Browser,
     applicant.get_by_label("Partner name").fill(PARTNER)
     applicant.get_by_label("Country of establishment").select_option("GB")
     applicant.get_by_label("Type of organisation").select_option("research_institute")
-    applicant.get_by_label("Role in the project").fill("Laser characterisation")
+    applicant.get_by_label("Role in the project").select_option("beneficiary")
     applicant.get_by_label("Budget share (%)").fill("20")
     applicant.get_by_test_id("save-step").click()
 
@@ -115,7 +123,7 @@ def test_a_proposal_from_submission_to_award_through_the_pages(browser: Browser,
     expect(applicant.get_by_test_id("complete")).to_be_visible()
     check_page(applicant, "03-applicant-review")
     applicant.get_by_test_id("submit-proposal").click()
-    applicant.wait_for_url(f"{url}/proposals/{proposal_id}")
+    applicant.wait_for_url(f"{url}/proposals/{proposal_id}?done=submitted")
     expect(applicant.get_by_test_id("proposal-status")).not_to_contain_text("Draft")
 
     # --- the officer finds the high-risk case with its explanation and asks for information ------------
@@ -129,7 +137,7 @@ def test_a_proposal_from_submission_to_award_through_the_pages(browser: Browser,
     expect(officer.get_by_test_id("match-score").first).to_be_visible()
     officer.get_by_test_id("claim-case").click()
     expect(officer.get_by_test_id("action-done")).to_be_visible()
-    officer.get_by_label("Your question to the applicant").fill("Who owns and controls the Northbridge partner?")
+    officer.get_by_label("Message to the applicant").fill("Who owns and controls the Northbridge partner?")
     officer.get_by_test_id("request-information").click()
     expect(officer.get_by_test_id("action-done")).to_be_visible()
     check_page(officer, "05-officer-case")
@@ -150,7 +158,7 @@ def test_a_proposal_from_submission_to_award_through_the_pages(browser: Browser,
     adviser.get_by_test_id("claim-case").click()
     expect(adviser.get_by_test_id("action-done")).to_be_visible()
     wait_reload(adviser, adviser.get_by_test_id("confirm-decision"))
-    adviser.get_by_label("Reason for confirming").fill("Agree: the clause and compartmentalised access suffice.")
+    adviser.get_by_label("Comment on the confirmation (optional)").fill("Agree: the measure suffices.")
     adviser.get_by_test_id("confirm-decision").click()
     expect(adviser.get_by_test_id("action-done")).to_be_visible()
 
@@ -166,11 +174,12 @@ def test_a_proposal_from_submission_to_award_through_the_pages(browser: Browser,
     officer.goto(f"{url}/cases/{case_id}")
     verify = officer.locator("[data-testid^='verify-measure-']").first
     wait_reload(officer, verify)
+    officer.get_by_label(re.compile("^Verification note")).first.fill("Access plan checked.")
     verify.click()
     expect(officer.get_by_test_id("action-done")).to_be_visible()
     award = officer.get_by_test_id("award-grant")
     wait_reload(officer, award)
-    officer.get_by_label("Grant agreement reference").fill("GA-PORTAL-1")
+    officer.get_by_label("Grant reference").fill("GA-PORTAL-1")
     award.click()
     wait_reload(officer, officer.get_by_test_id("case-status").filter(has_text="Awarded"))
     sign_out(officer)
@@ -236,3 +245,30 @@ def answer_self_assessment(page: Page) -> None:
     form.get_by_label(re.compile("critical technology areas", re.I)).first.select_option("true")
     expect(areas).to_be_visible()
     areas.get_by_label("Quantum technologies").check()
+
+
+def wait_for_case(page: Page, url: str, proposal_id: str) -> str:
+    """The case appraisal opened for the proposal, once its screening put it in the queue."""
+    page.goto(f"{url}/cases")
+    row = page.get_by_test_id("case-row").filter(has_text=f"RSC-{proposal_id[:8].upper()}-V1")  # the case reference
+    wait_reload(page, row)
+    return row.first.get_attribute("data-case-id")
+
+
+def decide_with_safeguards(page: Page, url: str, case_id: str) -> None:
+    """The factor-by-factor appraisal, then a decision with the first recommended measure (four-eyes)."""
+    wait_reload(page, page.get_by_test_id("record-appraisal"))
+    page.get_by_label("Partner organisation: level").select_option("high")
+    page.get_by_label("Partner organisation: rationale").fill("Name close to a listed entity; ownership explained.")
+    page.get_by_label("Appraisal summary").fill("Manageable with safeguards.")
+    page.get_by_test_id("record-appraisal").click()
+    expect(page.get_by_test_id("action-done")).to_be_visible()
+    page.get_by_label("Outcome").select_option("cleared_with_safeguards")
+    page.get_by_label("Reason for the decision").fill("Manageable with compartmentalised access to the know-how.")
+    option = page.locator("[data-testid^='measure-option-']").first
+    option.locator("input[type=checkbox]").check()
+    option.get_by_label("Owner").fill("Project coordinator")
+    option.get_by_label("Evidence required").fill("Access plan signed by the coordinator")
+    page.get_by_test_id("submit-decision").click()
+    expect(page.get_by_test_id("action-done")).to_be_visible()
+    expect(page.get_by_test_id("case-status")).to_contain_text("second", ignore_case=True)
