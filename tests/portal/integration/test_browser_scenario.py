@@ -167,6 +167,10 @@ def test_a_proposal_from_submission_to_award_through_the_pages(
     accept = applicant.locator("[data-testid^='accept-safeguard-']").first
     wait_reload(applicant, accept)
     check_page(applicant, "06-applicant-proposal")
+    # nothing of the appraisal reaches the applicant: no level, flag, list entry, score or note
+    shown = applicant.get_by_role("main").inner_text().lower()
+    for confidential in ("risk level", "red flag", "demo-wl", "score", "needs a person", "northbridge institute"):
+        assert confidential not in shown, confidential
     accept.click()
     expect(applicant.get_by_text("We accept this measure.").first).to_be_visible(timeout=TIMEOUT_MS)
 
@@ -216,6 +220,21 @@ def test_a_proposal_from_submission_to_award_through_the_pages(
     check_page(admin, "10-admin")
     admin.goto(f"{url}/inbox")
     check_page(admin)
+
+    # --- on a phone, in French: the applicant's list of proposals -------------------------------------
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True)
+    mobile = phone.new_page()
+    sign_in_fr(mobile, url, "applicant-a")
+    mobile.goto(f"{url}/proposals")
+    # applicant-a's Keycloak locale (en) outranks the browser's; the language switch outranks both
+    expect(mobile.get_by_role("heading", level=1)).to_have_text("My proposals")
+    mobile.get_by_label("Language").select_option("fr")
+    mobile.get_by_role("button", name="Change").click()
+    expect(mobile.get_by_role("heading", level=1)).to_have_text("Mes propositions")
+    expect(mobile.get_by_text(ACRONYM).first).to_be_visible()
+    no_horizontal_scroll = mobile.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert no_horizontal_scroll
+    check_page(mobile, "11-applicant-phone-fr")
 
 
 def wait_reload(page: Page, locator: Locator, timeout_ms: int = TIMEOUT_MS) -> None:
@@ -272,3 +291,14 @@ def decide_with_safeguards(page: Page, url: str, case_id: str) -> None:
     page.get_by_test_id("submit-decision").click()
     expect(page.get_by_test_id("action-done")).to_be_visible()
     expect(page.get_by_test_id("case-status")).to_contain_text("second", ignore_case=True)
+
+
+def sign_in_fr(page: Page, url: str, username: str) -> None:
+    """The browser asks for French: the portal's pages (and its sign-in link) follow Accept-Language."""
+    page.goto(f"{url}/")
+    page.get_by_role("main").get_by_role("link", name="Se connecter").click()
+    page.wait_for_url("**/realms/rsc/protocol/openid-connect/auth**")
+    page.fill("#username", username)
+    page.fill("#password", username)
+    page.click("#kc-login")
+    page.wait_for_url(f"{url}/**")
