@@ -35,10 +35,11 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def sign_in(page: Page, portal_url: str, username: str) -> None:
-    """Through the portal's sign-in link and Keycloak's own login form (demo users: password = user name)."""
+def sign_in(page: Page, portal_url: str, username: str, *, link: str = "Sign in") -> None:
+    """Through the portal's sign-in link (`link`: its text in the page's language) and Keycloak's own login
+    form (demo users: password = user name)."""
     page.goto(f"{portal_url}/")
-    page.get_by_role("main").get_by_role("link", name="Sign in").click()
+    page.get_by_role("main").get_by_role("link", name=link).click()
     page.wait_for_url("**/realms/rsc/protocol/openid-connect/auth**")
     page.fill("#username", username)
     page.fill("#password", username)

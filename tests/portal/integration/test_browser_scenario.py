@@ -224,7 +224,7 @@ def test_a_proposal_from_submission_to_award_through_the_pages(
     # --- on a phone, in French: the applicant's list of proposals -------------------------------------
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True)
     mobile = phone.new_page()
-    sign_in_fr(mobile, url, "applicant-a")
+    sign_in(mobile, url, "applicant-a", link="Se connecter")  # the browser asks for French
     mobile.goto(f"{url}/proposals")
     # applicant-a's Keycloak locale (en) outranks the browser's; the language switch outranks both
     expect(mobile.get_by_role("heading", level=1)).to_have_text("My proposals")
@@ -291,14 +291,3 @@ def decide_with_safeguards(page: Page, url: str, case_id: str) -> None:
     page.get_by_test_id("submit-decision").click()
     expect(page.get_by_test_id("action-done")).to_be_visible()
     expect(page.get_by_test_id("case-status")).to_contain_text("second", ignore_case=True)
-
-
-def sign_in_fr(page: Page, url: str, username: str) -> None:
-    """The browser asks for French: the portal's pages (and its sign-in link) follow Accept-Language."""
-    page.goto(f"{url}/")
-    page.get_by_role("main").get_by_role("link", name="Se connecter").click()
-    page.wait_for_url("**/realms/rsc/protocol/openid-connect/auth**")
-    page.fill("#username", username)
-    page.fill("#password", username)
-    page.click("#kc-login")
-    page.wait_for_url(f"{url}/**")

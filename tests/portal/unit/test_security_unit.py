@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -141,3 +142,17 @@ def test_a_session_older_than_a_working_day_is_signed_out() -> None:
         data["started_at"] = time.time() - SETTINGS.session_max_age_seconds - 1  # tokens still valid
         client.cookies.set("rsc_session.0", codec.seal(data))
         assert client.get("/account").status_code == 303
+
+
+def test_the_navigation_shows_the_unread_count_and_a_stale_form_gets_the_changed_page() -> None:
+    with portal(["applicant"]) as (client, apis):
+        assert 'hx-get="/inbox/unread-count?badge=1"' in client.get("/account").text
+        apis.on("GET", "notifications", "/v1/inbox/unread-count", {"unread": 3})
+        badge = client.get("/inbox/unread-count?badge=1")
+        assert 'data-testid="nav-unread">3' in badge.text
+        apis.on("GET", "notifications", "/v1/inbox/unread-count", {"unread": 0})
+        assert "nav-unread" not in client.get("/inbox/unread-count?badge=1").text
+        apis.on("GET", "notifications", "/v1/inbox", httpx.Response(412, json={"title": "Precondition Failed"}))
+        stale = client.get("/inbox")
+        assert stale.status_code == 409
+        assert "changed in the meantime" in stale.text

@@ -141,7 +141,9 @@ def _install_error_pages(app: FastAPI) -> None:
         if exc.status == 401:
             request.app.state.sessions.end(request)
             return await _sign_in(request, SignInRequired())
-        status = exc.status if exc.status in (403, 404, 409, 503) else 502 if exc.status >= 500 else 400
+        # 412/428: an If-Match precondition failed, i.e. the record changed since the page was shown
+        status = 409 if exc.status in (412, 428) else exc.status
+        status = status if status in (403, 404, 409, 503) else 502 if status >= 500 else 400
         context = {"code": status, "message": f"errors.http_{status}", "detail": exc.detail or exc.title}
         return render(request, "errors/error.html", context, status_code=status)
 

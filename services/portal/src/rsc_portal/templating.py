@@ -13,23 +13,12 @@ from starlette.responses import HTMLResponse
 
 from rsc_portal.i18n import translate
 from rsc_portal.navigation import entries_for
+from rsc_portal.timestamps import parse_datetime as _parse
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 env = TEMPLATES.env
 env.trim_blocks = True
 env.lstrip_blocks = True
-
-
-def _parse(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
 
 
 def format_datetime(value: Any) -> str:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rsc_portal.timestamps import parse_datetime as _parse
+
 AT_RISK_DAYS = 5  # rsc_appraisal.cases.queries.SLA_AT_RISK_DAYS
 
 
@@ -27,18 +29,6 @@ class Countdown:
     @property
     def highlighted(self) -> bool:
         return self.state in ("overdue", "at_risk")
-
-
-def _parse(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def classify(sla: dict[str, Any] | None, now: datetime | None = None) -> Countdown:

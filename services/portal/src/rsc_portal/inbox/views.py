@@ -55,9 +55,10 @@ async def inbox(request: Request, session: CurrentSession) -> Response:
 
 
 @router.get("/inbox/unread-count")
-async def unread_count(request: Request, session: CurrentSession) -> Response:
-    """A small fragment (for htmx), e.g. a badge in a header."""
-    return render(request, "inbox/_unread.html", {"unread": await _unread(request, session), "oob": False})
+async def unread_count(request: Request, session: CurrentSession, badge: bool = False) -> Response:
+    """A small fragment (for htmx): the inbox page's counter, or (`badge`) the number in the navigation."""
+    template = "inbox/_badge.html" if badge else "inbox/_unread.html"
+    return render(request, template, {"unread": await _unread(request, session), "oob": False})
 
 
 @router.post("/inbox/read-all")

@@ -8,20 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rsc_portal.timestamps import parse_datetime as _parse
+
 DUE_SOON = timedelta(days=2)  # the policy reminds one working day before: two calendar days cover a weekend
 OPEN_MEASURE = ("planned", "in_progress")
-
-
-def _parse(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
