@@ -37,3 +37,8 @@ temurin_home >/dev/null
 cd "$RSC_ROOT"
 # --native-tls: use the system CA store, like pip on this machine.
 uv sync --frozen --native-tls -q || die "uv sync --frozen failed (is uv.lock up to date? run 'uv lock')"
+# Offline validation of deploy/k8s in `make test`: kustomize built from the Go module proxy, the
+# operators' CRDs from the Go module proxy and Maven Central (cached under $RSC_CACHE, instant later).
+need_cmd go "install Go 1.26+ (kustomize and the CloudNativePG CRDs come from the Go module proxy)"
+bash "$RSC_ROOT/deploy/local/kustomize.sh" install
+bash "$RSC_ROOT/deploy/local/crds.sh" install
