@@ -26,3 +26,24 @@ async def test_a_requested_stop_is_not_an_error() -> None:
     stop.set()
     stopped.set()
     await asyncio.wait_for(_supervise([], stop, stopped), 5)
+
+
+def test_kafka_clients_authenticate_with_the_configured_sasl_user() -> None:
+    """Strimzi's SCRAM users (deploy/k8s/platform): the protocol, mechanism and credentials reach every client."""
+    import pytest
+    from pydantic import ValidationError
+
+    from rsc_common.settings import KafkaSettings
+
+    assert KafkaSettings().client_options() == {"security_protocol": "PLAINTEXT"}
+    scram = KafkaSettings(
+        security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512", sasl_username="rsc-intake",
+        sasl_password="s3cret", ssl_cafile="/etc/kafka-ca/ca.crt",
+    )  # fmt: skip
+    assert scram.client_options() == {
+        "security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "rsc-intake",
+        "sasl_plain_password": "s3cret", "ssl_cafile": "/etc/kafka-ca/ca.crt",
+    }  # fmt: skip
+    assert "s3cret" not in repr(scram)
+    with pytest.raises(ValidationError):
+        KafkaSettings(security_protocol="SASL_PLAINTEXT", sasl_mechanism="SCRAM-SHA-512")

@@ -1,10 +1,8 @@
 """Deployment policies over deploy/k8s: the base and every overlay, as rendered from the files in git.
 
-Rendering is done here, in pure Python, for the subset of kustomize the manifests use (resources,
-components, namespace, images, replicas, generators, JSON 6902 and merge patches with targets), so the
-policies hold without a kustomize binary; when `kubectl kustomize` or `kustomize` is on PATH, a
-cross-check compares this rendering with the real one. Each policy is a function that returns the
-violations it finds, and the last tests run the same functions on deliberately broken copies.
+Rendering is `kustomize build` with the kustomize that `make bootstrap` installs (tests/deploy/validation.py).
+Each policy is a function that returns the violations it finds, and the last tests run the same functions
+on deliberately broken copies.
 
 Policies: every container has requests and limits, the restricted security context and a pinned
 image; HTTP servers have liveness and readiness probes; every Deployment has topology spread, a
@@ -15,11 +13,9 @@ docs/events.md is created (the topics Job, and KafkaTopics once platform/kafka-t
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import re
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -28,6 +24,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.deploy.validation import build
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -49,90 +47,6 @@ def _docs(path: Path) -> list[Obj]:
     return [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
 
 
-def _pointer(path: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in path.lstrip("/").split("/")] if path != "/" else []
-
-
-def _json_patch(doc: Obj, ops: list[Obj]) -> None:
-    for op in ops:
-        *parents, last = _pointer(op["path"])
-        node: Any = doc
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        kind = op["op"]
-        if isinstance(node, list):
-            index = len(node) if last == "-" else int(last)
-            if kind == "add":
-                node.insert(index, copy.deepcopy(op["value"]))
-            elif kind == "replace":
-                node[index] = copy.deepcopy(op["value"])
-            elif kind == "remove":
-                del node[index]
-            else:
-                raise NotImplementedError(kind)
-        else:
-            if kind in ("replace", "remove") and last not in node:
-                raise KeyError(f"{op['path']}: no such field to {kind}")
-            if kind == "remove":
-                del node[last]
-            elif kind in ("add", "replace"):
-                node[last] = copy.deepcopy(op["value"])
-            else:
-                raise NotImplementedError(kind)
-
-
-def _merge(doc: Obj, patch: Obj) -> None:
-    """A merge patch (maps merge, lists and scalars replace): what the overlays' map patches need."""
-    for key, value in patch.items():
-        if value is None:
-            doc.pop(key, None)
-        elif isinstance(value, dict) and isinstance(doc.get(key), dict):
-            _merge(doc[key], value)
-        else:
-            doc[key] = copy.deepcopy(value)
-
-
-def _selected_by_target(obj: Obj, target: Obj) -> bool:
-    group, _, version = obj["apiVersion"].rpartition("/")
-    if "kind" in target and target["kind"] != obj["kind"]:
-        return False
-    if "group" in target and target["group"] != group:
-        return False
-    if "version" in target and target["version"] != version:
-        return False
-    if "name" in target and not re.fullmatch(target["name"], obj["metadata"]["name"]):
-        return False
-    labels = obj["metadata"].get("labels", {})
-    for requirement in filter(None, target.get("labelSelector", "").split(",")):
-        key, _, value = requirement.partition("=")
-        if labels.get(key.strip()) != value.strip():
-            return False
-    return True
-
-
-def _apply_patches(objects: list[Obj], patches: list[Obj], directory: Path) -> list[Obj]:
-    for entry in patches:
-        body = yaml.safe_load((directory / entry["path"]).read_text() if "path" in entry else entry["patch"])
-        target = entry.get("target")
-        if isinstance(body, list):  # JSON 6902
-            assert target, f"{entry}: a JSON patch needs a target"
-            for obj in objects:
-                if _selected_by_target(obj, target):
-                    _json_patch(obj, body)
-            continue
-        if target is None:
-            target = {"kind": body["kind"], "name": re.escape(body["metadata"]["name"])}
-            assert any(_selected_by_target(o, target) for o in objects), f"{entry}: patches nothing"
-        if body.get("$patch") == "delete":
-            objects = [o for o in objects if not _selected_by_target(o, target)]
-            continue
-        body = {k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")}
-        for obj in objects:
-            if _selected_by_target(obj, target):
-                _merge(obj, body)
-    return objects
-
-
 def _pod_specs(obj: Obj) -> Iterator[Obj]:
     if obj["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job"):
         yield obj["spec"]["template"]["spec"]
@@ -146,74 +60,9 @@ def _containers(obj: Obj) -> Iterator[Obj]:
         yield from pod.get("containers", [])
 
 
-def _generated(generator: Obj, kind: str, directory: Path) -> Obj:
-    data: dict[str, str] = {}
-    for literal in generator.get("literals", []):
-        key, _, value = literal.partition("=")
-        data[key] = value
-    for entry in generator.get("files", []):
-        key, _, path = entry.rpartition("=")
-        data[key or Path(path).name] = (directory / path).read_text()
-    for env in generator.get("envs", []):
-        for line in (directory / env).read_text().splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                key, _, value = line.partition("=")
-                data[key.strip()] = value
-    obj: Obj = {"apiVersion": "v1", "kind": kind, "metadata": {"name": generator["name"]}}
-    obj["stringData" if kind == "Secret" else "data"] = data
-    return obj
-
-
-SUPPORTED = {
-    "apiVersion", "kind", "metadata", "resources", "components", "namespace", "labels", "images", "replicas",
-    "patches", "configMapGenerator", "secretGenerator", "generatorOptions",
-}  # fmt: skip
-
-
 def render(directory: Path) -> list[Obj]:
-    """The kustomization's output for what these policies look at (generated names carry no hash)."""
-    kust = yaml.safe_load((directory / "kustomization.yaml").read_text())
-    unsupported = set(kust) - SUPPORTED
-    assert not unsupported, f"{directory}: the policy renderer does not know {sorted(unsupported)}"
-    objects: list[Obj] = []
-    for entry in kust.get("resources", []):
-        path = directory / entry
-        objects += render(path) if path.is_dir() else copy.deepcopy(_docs(path))
-    for kind, key in (("ConfigMap", "configMapGenerator"), ("Secret", "secretGenerator")):
-        for generator in kust.get(key, []):
-            new = _generated(generator, kind, directory)
-            if generator.get("behavior") == "merge":
-                (old,) = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == generator["name"]]
-                old.setdefault("data", {}).update(new.get("data", {}))
-                old.setdefault("stringData", {}).update(new.get("stringData", {}))
-            else:
-                objects.append(new)
-    objects = _apply_patches(objects, kust.get("patches", []), directory)
-    for entry in kust.get("components", []):
-        component = directory / entry
-        comp = yaml.safe_load((component / "kustomization.yaml").read_text())
-        assert comp["kind"] == "Component"
-        assert set(comp) <= SUPPORTED, f"{component}: unsupported {sorted(set(comp) - SUPPORTED)}"
-        for resource in comp.get("resources", []):
-            objects += copy.deepcopy(_docs(component / resource))
-        objects = _apply_patches(objects, comp.get("patches", []), component)
-    for replica in kust.get("replicas", []):
-        (deployment,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == replica["name"]]
-        deployment["spec"]["replicas"] = replica["count"]
-    images = {i["name"]: i for i in kust.get("images", [])}
-    for obj in objects:
-        for container in _containers(obj):
-            name, _, tag = container["image"].partition(":")
-            if name in images:
-                image = images[name]
-                name = image.get("newName", name)
-                tag = image.get("newTag", tag)
-                container["image"] = f"{name}:{tag}" + (f"@{image['digest']}" if "digest" in image else "")
-    if "namespace" in kust:
-        for obj in objects:
-            if obj["kind"] != "Namespace":
-                obj["metadata"]["namespace"] = kust["namespace"]
-    return objects
+    """`kustomize build` with the kustomize that `make bootstrap` installed from the Go module proxy."""
+    return build(directory)
 
 
 @cache
@@ -334,12 +183,6 @@ def _probe_violations(obj: Obj, container: Obj) -> list[str]:
         elif probe["port"] not in names:
             problems.append(f"{kind} on {probe['port']}, not a declared port")
     return problems
-
-
-def test_the_renderer_fails_on_what_it_does_not_know(tmp_path: Path) -> None:
-    (tmp_path / "kustomization.yaml").write_text("resources: []\nhelmCharts: [{name: x}]\n")
-    with pytest.raises(AssertionError, match="helmCharts"):
-        render(tmp_path)
 
 
 @pytest.mark.parametrize("directory", TARGETS, ids=_ids(TARGETS))
@@ -735,49 +578,12 @@ def test_dev_is_small() -> None:
     assert all(n == 1 for n in _platform_count(objects, "Keycloak", "instances"))
     for topic in (o for o in objects if o["kind"] == "KafkaTopic"):
         assert topic["spec"]["replicas"] == 1
-    (job,) = [o for o in objects if o["kind"] == "Job" and o["metadata"]["name"] == "rsc-kafka-topics"]
-    args = job["spec"]["template"]["spec"]["containers"][0]["args"]
-    assert args[args.index("--replication-factor") + 1] == "1"
+    assert [o for o in objects if o["kind"] == "KafkaTopic"]
+    # on the platform the KafkaTopics create the topics; the topics Job (no Kafka user) is dropped
+    assert not [o for o in objects if o["kind"] == "Job" and o["metadata"]["name"] == "rsc-kafka-topics"]
 
 
 # --------------------------------------------------------------------------------------------- cross-check
-
-
-def _kustomize() -> list[str] | None:
-    if shutil.which("kustomize"):
-        return ["kustomize", "build"]
-    if shutil.which("kubectl"):
-        return ["kubectl", "kustomize"]
-    return None
-
-
-@pytest.mark.parametrize("directory", TARGETS, ids=_ids(TARGETS))
-def test_the_renderer_agrees_with_kustomize(directory: Path) -> None:
-    command = _kustomize()
-    if command is None:
-        pytest.skip("no kustomize or kubectl on PATH: the pure-Python rendering stands alone")
-    out = subprocess.run([*command, str(directory)], capture_output=True, text=True, timeout=120, check=False)
-    assert out.returncode == 0, out.stderr
-    real = [d for d in yaml.safe_load_all(out.stdout) if d]
-
-    def key(obj: Obj) -> tuple[str, str]:
-        name = obj["metadata"]["name"]
-        if obj["kind"] in ("ConfigMap", "Secret") and re.search(r"-[a-z0-9]{10}$", name):
-            name = name[:-11]  # the generators' content hash
-        return obj["kind"], name
-
-    ours = {key(o): o for o in _rendered(directory)}
-    theirs = {key(o): o for o in real}
-    assert set(ours) == set(theirs)
-    for k, obj in theirs.items():
-        if obj["kind"] in ("Deployment", "Job", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"):
-            for part in ("replicas", "minReplicas", "maxUnavailable", "podSelector", "ingress", "egress"):
-                assert obj["spec"].get(part) == ours[k]["spec"].get(part), (k, part)
-            for mine, real_container in zip(_containers(ours[k]), _containers(obj), strict=True):
-                for part in ("image", "resources", "securityContext", "livenessProbe", "readinessProbe", "args"):
-                    assert real_container.get(part) == mine.get(part), (k, part)
-        if obj["kind"] in ("KafkaNodePool", "Cluster", "Keycloak", "KafkaTopic", "Kafka"):
-            assert obj["spec"] == ours[k]["spec"], k
 
 
 # --------------------------------------------------------------------------------------------- the checks can fail

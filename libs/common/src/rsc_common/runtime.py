@@ -58,14 +58,14 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
     if spec.relay:
         relay = OutboxRelay(
             engine,
-            make_producer(kafka.bootstrap_servers, f"{settings.service_name}-relay"),
+            make_producer(kafka.bootstrap_servers, f"{settings.service_name}-relay", **kafka.client_options()),
             batch_size=settings.outbox.batch_size,
             poll_interval=settings.outbox.poll_interval_seconds,
             topic_prefix=kafka.topic_prefix,
         )
         threads.append(threading.Thread(target=relay.run, args=(stop,), name="outbox-relay", daemon=True))
     if spec.consumers:
-        dlt_producer = make_producer(kafka.bootstrap_servers, f"{settings.service_name}-dlt")
+        dlt_producer = make_producer(kafka.bootstrap_servers, f"{settings.service_name}-dlt", **kafka.client_options())
         for c in spec.consumers:
             for n in range(max(1, c.concurrency)):
                 consumer = EventConsumer(
@@ -74,6 +74,7 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
                         topics=[kafka.topic_prefix + t for t in c.topics],
                         bootstrap_servers=kafka.bootstrap_servers,
                         client_id=f"{settings.service_name}-{c.group_id}-{n}",
+                        extra=kafka.client_options(),
                     ),
                     engine,
                     c.handlers,

@@ -12,8 +12,9 @@ Defaults point at the local stack started by ``make up``.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rsc_common.auth.settings import AuthSettings
@@ -33,6 +34,36 @@ class KafkaSettings(BaseModel):
     # Default partition count for project topics: the unit of consumer parallelism.
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
+    # Client authentication. PLAINTEXT for the local broker; on the Kubernetes platform (Strimzi with a
+    # SCRAM KafkaUser per service and least-privilege ACLs, deploy/k8s/platform) SASL_SSL or
+    # SASL_PLAINTEXT with SCRAM-SHA-512, the service's user name and the password Strimzi generates.
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    # CA bundle that signed the brokers' certificates (SSL / SASL_SSL), e.g. Strimzi's cluster CA.
+    ssl_cafile: str | None = None
+
+    @model_validator(mode="after")
+    def _sasl_complete(self) -> KafkaSettings:
+        if self.security_protocol.startswith("SASL_") and not (
+            self.sasl_mechanism and self.sasl_username and self.sasl_password
+        ):
+            raise ValueError(f"{self.security_protocol} needs sasl_mechanism, sasl_username and sasl_password")
+        return self
+
+    def client_options(self) -> dict[str, Any]:
+        """Connection options for every kafka-python client (producer, consumer, admin)."""
+        options: dict[str, Any] = {"security_protocol": self.security_protocol}
+        if self.security_protocol.startswith("SASL_"):
+            options |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password.get_secret_value() if self.sasl_password else None,
+            }
+        if self.ssl_cafile:
+            options["ssl_cafile"] = self.ssl_cafile
+        return options
 
 
 class TemporalSettings(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
@@ -33,10 +34,16 @@ def all_topics(prefix: str = "") -> list[str]:
 
 
 def ensure_topics(
-    bootstrap_servers: str, topics: list[str], *, partitions: int = 6, replication_factor: int = 1
+    bootstrap_servers: str,
+    topics: list[str],
+    *,
+    partitions: int = 6,
+    replication_factor: int = 1,
+    **options: Any,
 ) -> list[str]:
-    """Create the topics that do not exist yet; returns the ones created. Idempotent."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="rsc-topic-admin")
+    """Create the topics that do not exist yet; returns the ones created. Idempotent. `options`: connection
+    options (`KafkaSettings.client_options()`)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="rsc-topic-admin", **options)
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics if t not in existing]
