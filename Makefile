@@ -6,7 +6,7 @@ UV ?= uv
 PYTEST_ARGS ?=
 
 .PHONY: help bootstrap up down status logs reset test test-unit lint format schemas bench bench-quick bench-intake \
-	bench-matching bench-classifier bench-screening bench-casework bench-monitoring bench-notifications
+	bench-matching bench-classifier bench-screening bench-casework bench-monitoring bench-notifications bench-scale-out
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,7 +46,7 @@ format: ## ruff fix and format
 schemas: ## regenerate the event JSON Schemas in docs/events/
 	@$(UV) run --frozen python -m rsc_common.events.schemas
 
-bench: bench-classifier bench-matching bench-screening bench-intake bench-casework bench-monitoring bench-notifications ## every benchmark; results in docs/benchmarks.md
+bench: bench-classifier bench-matching bench-screening bench-intake bench-casework bench-monitoring bench-notifications bench-scale-out ## every benchmark; results in docs/benchmarks.md
 
 bench-intake: ## intake call-deadline surge against the running stack (`make up` first)
 	@$(UV) run --frozen python -m bench.intake_surge
@@ -60,6 +60,9 @@ bench-monitoring: ## national report over 1 M proposals, audit-chain verificatio
 
 bench-notifications: ## event to e-mail lag through the notifications worker and an SMTP sink (`make up` first)
 	@$(UV) run --frozen python -m bench.notification_lag
+
+bench-scale-out: ## two replicas of every API and worker, one of each SIGKILLed mid-surge: lost/duplicates/e-mail once, 1 vs 2 replicas (`make up` first)
+	@$(UV) run --frozen python -m bench.scale_out
 
 bench-matching: ## entity matching: 1 M names, latency, memory, precision/recall (no servers)
 	@$(UV) run --frozen python -m bench.entity_matching
@@ -78,3 +81,4 @@ bench-quick: ## smoke versions of the benchmarks (print only, do not claim the t
 	@$(UV) run --frozen python -m bench.casework_surge --quick
 	@$(UV) run --frozen python -m bench.monitoring_scale --quick
 	@$(UV) run --frozen python -m bench.notification_lag --quick
+	@$(UV) run --frozen python -m bench.scale_out --quick

@@ -18,8 +18,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -30,6 +28,7 @@ import pytest
 import yaml
 
 from rsc_common.events import topics
+from tests.deploy.validation import build
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -511,21 +510,9 @@ def test_collector_receives_otlp_http_on_4318() -> None:
 # --------------------------------------------------------------------------------------------- kustomize
 
 
-def _kustomize() -> list[str] | None:
-    if shutil.which("kustomize"):
-        return ["kustomize", "build"]
-    if shutil.which("kubectl"):
-        return ["kubectl", "kustomize"]
-    return None
-
-
 def _build(directory: Path) -> list[Obj]:
-    command = _kustomize()
-    if not command:
-        pytest.skip("needs kustomize or kubectl on PATH")
-    out = subprocess.run([*command, str(directory)], capture_output=True, text=True, timeout=120, check=False)
-    assert out.returncode == 0, out.stderr
-    return [d for d in yaml.safe_load_all(out.stdout) if d]
+    """`kustomize build` with the kustomize that `make bootstrap` installed from the Go module proxy."""
+    return build(directory)
 
 
 def test_platform_builds_in_a_namespace_and_the_single_node_component_applies(tmp_path: Path) -> None:
