@@ -1,10 +1,9 @@
-"""The Kubernetes manifests (deploy/k8s) against the services' real contract, in pure Python.
+"""The Kubernetes manifests (deploy/k8s) against the services' real contract.
 
-No cluster and no kustomize needed: the base's files are read as written (kustomize only adds the
-namespace, labels, the ConfigMap hash and the image override) and checked against the code they
-run: the settings classes (env prefixes and field names), the service CLI, the topics CLI and the
-health routes. If a `kustomize` binary happens to be on PATH, the base and the overlay are also
-built with it (kubectl comes with the machine image; the services do not depend on it).
+The base's files are read as written (kustomize only adds the namespace, labels, the ConfigMap hash and the
+image override) and checked against the code they run: the settings classes (env prefixes and field names),
+the service CLI, the topics CLI and the health routes. The base and the overlays are also built with the
+kustomize that `make bootstrap` installs (tests/deploy/validation.py validates what they render).
 """
 
 from __future__ import annotations
