@@ -79,3 +79,14 @@ def test_every_message_exists_in_english_and_other_locales_fall_back() -> None:
     assert "Ouvrir dans le portail: http://portal/p" in message.text
     assert '<html lang="fr">' in message.html
     assert "&lt;" not in message.subject
+
+
+def test_every_transmission_of_a_notification_has_the_same_message_id() -> None:
+    """A resend after a crash (SMTP accepted, the row not yet marked sent) is the same message to mail systems."""
+    from rsc_notifications.deliveries.dispatcher import message_id
+
+    key = "3f2c:applicant-sub:email:proposal.received"
+    assert message_id(key) == message_id(key)
+    assert message_id(key) != message_id(key + "x")
+    assert message_id(key).startswith("<")
+    assert message_id(key).endswith("@rsc.notifications>")

@@ -6,10 +6,11 @@ e-mail, it never loses any. Digest rows wait for the daily digest instant and go
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 import aiosmtplib
 from sqlalchemy import Engine, func
@@ -24,6 +25,13 @@ from rsc_notifications.settings import NotificationsSettings
 log = logging.getLogger(__name__)
 
 
+def message_id(message_key: str) -> str:
+    """The same for every transmission of one notification (its dedupe key). SMTP cannot be exactly-once: a
+    worker killed after the relay accepted a message and before the row is marked sent sends it again on
+    restart; with the same Message-ID, mail systems and clients treat the two as one message."""
+    return f"<{hashlib.sha256(message_key.encode()).hexdigest()[:40]}@rsc.notifications>"
+
+
 class SmtpSender:
     def __init__(self, settings: NotificationsSettings) -> None:
         self.settings = settings
@@ -35,8 +43,7 @@ class SmtpSender:
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
-        # derived from the dedupe key: the same notification always has the same Message-ID
-        message["Message-ID"] = make_msgid(idstring=message_key.replace(":", "."), domain="rsc.notifications")
+        message["Message-ID"] = message_id(message_key)
         message["X-RSC-Notification"] = message_key
         message.set_content(text)
         message.add_alternative(html, subtype="html")
