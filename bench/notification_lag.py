@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,17 +42,12 @@ from rsc_notifications import smtp_sink
 from rsc_notifications.app import MIGRATIONS
 from rsc_notifications.settings import NotificationsSettings
 from tests.support.screening import clean_content, snapshot
+from tests.support.servers import free_port
 
 SECTION = "notification-lag"
 ADMIN_URL = "postgresql+psycopg://rsc:rsc@127.0.0.1:15432/postgres"
 KAFKA = "127.0.0.1:19092"
 STATUSES = ["under_security_appraisal", "safeguards_proposed", "cleared_with_safeguards", "cleared"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def token(user: str) -> str:

@@ -76,11 +76,7 @@ def build_app(settings: PortalSettings | None = None, *, transport: httpx.AsyncB
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
         # Ready when Keycloak answers: without it no one can sign in (the APIs have their own probes).
-        url = f"{settings.keycloak_url}/realms/{settings.realm}/.well-known/openid-configuration"
-        try:
-            ok = (await request.app.state.oidc._http.get(url, timeout=5)).status_code == 200
-        except httpx.HTTPError:
-            ok = False
+        ok = await request.app.state.oidc.reachable()
         return JSONResponse({"status": "ready" if ok else "keycloak unreachable"}, status_code=200 if ok else 503)
 
     return app
@@ -114,7 +110,7 @@ def _locale(request: Request, settings: PortalSettings) -> str:
     if chosen in settings.languages:
         return chosen
     sessions = getattr(request.app.state, "sessions", None)
-    session = sessions._decode(request) if sessions else None
+    session = sessions.peek(request) if sessions else None
     if session is not None and session.locale in settings.languages:
         return session.locale
     return negotiate(request.headers.get("accept-language"), settings.languages) or "en"

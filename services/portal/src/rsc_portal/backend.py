@@ -74,21 +74,29 @@ class Backend:
         data: Any = None,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
-        """The raw response of a successful call; any 4xx/5xx raises ApiError."""
+        """The raw response of a successful call; any 4xx/5xx raises ApiError. `stream`: the body is not read
+        (file downloads passed through as they arrive); the caller closes the response."""
         all_headers = {"Authorization": f"Bearer {session.access_token}", **current_trace_carrier(), **(headers or {})}
         if isinstance(params, dict):
             params = {k: v for k, v in params.items() if v not in (None, "")}
+        outgoing = self._http.build_request(
+            method, self._base[service] + path, json=json, params=params, files=files, data=data, content=content,
+            headers=all_headers,
+        )  # fmt: skip
         try:
-            response = await self._http.request(
-                method, self._base[service] + path, json=json, params=params, files=files, data=data, content=content,
-                headers=all_headers,
-            )  # fmt: skip
+            response = await self._http.send(outgoing, stream=stream)
         except httpx.HTTPError as exc:
             raise ApiError(
                 503, "Service unavailable", f"{service} could not be reached ({type(exc).__name__})"
             ) from exc
         if response.status_code >= 400:
+            if stream:
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
             raise ApiError.from_response(response)
         return response
 

@@ -1,20 +1,16 @@
 """Passing an API's file download through to the browser as it arrives (audit exports can be large),
 with the API's Content-Type and a safe attachment filename.
-
-The Backend offers whole responses only, so this opens a streamed request on the same HTTP client with
-the user's own token (see the report: a `Backend.stream` method would be the shared home for it)."""
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-import httpx
 from fastapi import Request
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
-from rsc_common.telemetry.propagation import current_trace_carrier
 from rsc_portal.backend import ApiError
 from rsc_portal.security.session import PortalSession
 
@@ -40,22 +36,7 @@ async def proxy_download(
     expected_types: tuple[str, ...] = (),
 ) -> StreamingResponse:
     """Stream `GET path` of `service` to the browser as an attachment; API errors raise ApiError (error page)."""
-    backend = request.app.state.backend
-    http: httpx.AsyncClient = backend._http
-    if isinstance(params, dict):
-        params = [(k, v) for k, v in params.items() if v not in (None, "")]
-    headers = {"Authorization": f"Bearer {session.access_token}", **current_trace_carrier()}
-    upstream_request = http.build_request("GET", backend._base[service] + path, params=params, headers=headers)
-    try:
-        upstream = await http.send(upstream_request, stream=True)
-    except httpx.HTTPError as exc:
-        raise ApiError(503, "Service unavailable", f"{service} could not be reached ({type(exc).__name__})") from exc
-    if upstream.status_code >= 400:
-        try:
-            await upstream.aread()
-        finally:
-            await upstream.aclose()
-        raise ApiError.from_response(upstream)
+    upstream = await request.app.state.backend.request(session, service, "GET", path, params=params, stream=True)
     media_type = upstream.headers.get("content-type", "application/octet-stream")
     if expected_types and media_type.split(";")[0].strip() not in expected_types:
         await upstream.aclose()

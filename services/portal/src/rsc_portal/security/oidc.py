@@ -46,6 +46,7 @@ class KeycloakOidc:
         self._s = settings
         self._http = http
         issuer = f"{settings.keycloak_url}/realms/{settings.realm}"
+        self._issuer = issuer
         self._endpoint = f"{issuer}/protocol/openid-connect"
         self._browser_endpoint = f"{settings.browser_keycloak_url}/realms/{settings.realm}/protocol/openid-connect"
         self.access_verifier = TokenVerifier(
@@ -101,6 +102,14 @@ class KeycloakOidc:
             await self._http.post(
                 f"{self._endpoint}/logout", data={"client_id": self._s.client_id, "refresh_token": refresh_token}
             )
+
+    async def reachable(self) -> bool:
+        """Keycloak answers for the realm (the portal's readiness: no one can sign in without it)."""
+        try:
+            response = await self._http.get(f"{self._issuer}/.well-known/openid-configuration", timeout=5)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
     async def _token_request(self, data: dict[str, str]) -> dict[str, Any]:
         try:

@@ -32,14 +32,15 @@ class SessionStore:
         none, it was tampered with, it is older than the maximum age, or Keycloak ended it."""
         if "session" in request.state._state:
             return request.state.session
-        session = self._decode(request)
+        session = self.peek(request)
         if session is not None and time.time() + self._s.refresh_margin_seconds >= session.access_expires_at:
             session = await self._refreshed(session)
             request.state.session_dirty = True
         request.state.session = session
         return session
 
-    def _decode(self, request: Request) -> PortalSession | None:
+    def peek(self, request: Request) -> PortalSession | None:
+        """The cookie's session as it is (no refresh, never calls Keycloak): for the language, for instance."""
         sealed = read_chunked(request.cookies, SESSION_COOKIE)
         if not sealed:
             return None
