@@ -363,3 +363,25 @@ async def test_a_cancelled_clock_records_its_stop(env: WorkflowEnvironment) -> N
         await recorder.wait_for(lambda names: names == ["started", "stopped"])
     assert recorder.items[-1].notice.outcome is SlaOutcome.cancelled
     assert recorder.items[-1].snapshot.status is ClockStatus.stopped
+
+
+async def test_a_cancel_while_a_notice_is_being_recorded_still_stops_the_clock(env: WorkflowEnvironment) -> None:
+    """Regression: the abandoned record activity resolved as "cancelled" and the workflow took that for a
+    refused notice, so the cancellation was swallowed and the clock ran on (a flaky CI failure)."""
+    recorder = Recorder()
+    recorder.hold["started"] = asyncio.Event()
+    async with sla_worker(env.client, recorder.record) as task_queue:
+        handle = await start(env, task_queue, clock_data(await env.get_current_time()))
+        async with asyncio.timeout(30):
+            while "started" not in recorder.attempts:  # noqa: ASYNC110 - the recorder has no event for this
+                await asyncio.sleep(0.05)
+        await handle.cancel()  # the "started" record is in flight, held
+        recorder.hold["started"].set()
+        await recorder.wait_for(lambda names: names == ["started", "stopped"])
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+        state = await handle.query(SlaClockWorkflow.state)
+    assert recorder.items[-1].notice.outcome is SlaOutcome.cancelled
+    assert state.status is ClockStatus.stopped
+    assert not state.warnings  # the in-flight notice was recorded (again, a no-op), not given up
+    assert recorder.attempts.count("started") == 2

@@ -75,12 +75,14 @@ class Recorder:
 
     def __init__(self) -> None:
         self.items: list[RecordSlaInput] = []
+        self.attempts: list[str] = []  # every call, before any hold: which records are in flight
         self.hold: dict[str, asyncio.Event] = {}
         self._recorded = asyncio.Event()
 
     @activity.defn(name=RECORD_ACTIVITY)
     async def record(self, data: RecordSlaInput) -> RecordSlaResult:
         name = data.notice.change.value if data.notice.change else data.notice.kind.value
+        self.attempts.append(name)
         if name in self.hold:
             await self.hold[name].wait()
         # Like the real activity (ledger keyed by notice key): a repeated key is an earlier attempt's

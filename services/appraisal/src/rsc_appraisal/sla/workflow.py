@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -127,8 +127,14 @@ class SlaClockWorkflow:
                     cancellation_type=ActivityCancellationType.ABANDON,
                 )
             except ActivityError as exc:
-                # Only a non-retryable failure gets here (a notice the activity refuses): the clock
-                # goes on, the state lists the key.
+                if is_cancelled_exception(exc):
+                    # The workflow was cancelled while this record was in flight (an abandoned activity
+                    # resolves as "cancelled"): the cancellation must reach `run`, which stops the clock;
+                    # swallowing it here left the clock running for ever. The notice stays pending and is
+                    # recorded again (idempotent) before the stop.
+                    raise asyncio.CancelledError from exc
+                # Otherwise only a non-retryable failure gets here (a notice the activity refuses): the
+                # clock goes on, the state lists the key.
                 workflow.logger.error("SLA notice %s was not recorded: %s", item.notice.key, exc)
                 self._unrecorded.append(item.notice.key)
             self._pending.pop(0)
