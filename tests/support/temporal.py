@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+
+from rsc_common.temporal import data_converter
 
 
 def server_binary() -> str:
@@ -22,6 +23,6 @@ def server_binary() -> str:
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server, with the data converter the services use."""
     async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=server_binary()
+        data_converter=data_converter, test_server_existing_path=server_binary()
     ) as env:
         yield env

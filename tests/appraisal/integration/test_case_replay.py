@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
@@ -36,7 +35,7 @@ from rsc_appraisal.cases.contracts import (
 )
 from rsc_appraisal.cases.workflow import WORKFLOW_NAME, AppraisalWorkflow
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
-from rsc_common.temporal import workflow_runner
+from rsc_common.temporal import data_converter, workflow_runner
 from tests.appraisal.integration.test_case_workflow import final_update
 from tests.appraisal.unit.cases.support import (
     ADVISER,
@@ -104,7 +103,7 @@ async def red_flag_path() -> WorkflowHistory:
 def replayer(*workflows: type) -> Replayer:
     return Replayer(
         workflows=list(workflows) or [AppraisalWorkflow, SlaClockWorkflow],
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         workflow_runner=workflow_runner(),
     )
 

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
@@ -34,7 +33,7 @@ from rsc_appraisal.sla.contracts import (
     StopRequest,
 )
 from rsc_appraisal.sla.workflow import SlaClockWorkflow
-from rsc_common.temporal import workflow_runner
+from rsc_common.temporal import data_converter, workflow_runner
 from tests.appraisal.unit.sla.support import Recorder, clock_data, make_calendar, sla_worker, time_skipping
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -96,7 +95,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, str, Recorder], Awaitable[Wo
 def replayer(*workflows: type) -> Replayer:
     return Replayer(
         workflows=list(workflows) or [SlaClockWorkflow],
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         workflow_runner=workflow_runner(),
     )
 

@@ -16,13 +16,12 @@ from sqlalchemy import Engine, create_engine
 from sqlmodel import Session
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from rsc_common.auth import Principal
-from rsc_common.temporal import workflow_runner
+from rsc_common.temporal import data_converter, workflow_runner
 from rsc_monitoring.app import MIGRATIONS
 from rsc_monitoring.grants.contracts import WORKFLOW_NAME as GRANT_WORKFLOW
 from rsc_monitoring.grants.contracts import EndGrant, GrantWorkflowInput, ItemDone
@@ -96,7 +95,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Engine], Awaitable[WorkflowH
 def replayer(*workflows: type) -> Replayer:
     return Replayer(
         workflows=list(workflows) or [GrantMonitoringWorkflow, IncidentHandlingWorkflow],
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         workflow_runner=workflow_runner(),
     )
 
