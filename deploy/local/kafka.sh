@@ -9,6 +9,13 @@
 #   kafka.sh status    one status line
 #   kafka.sh health    exit 0 when the broker answers, 1 otherwise
 #   kafka.sh reset     stop and delete $RSC_DATA/kafka (topics, offsets, cluster id); keeps the cache
+#   kafka.sh scram-user NAME PASSWORD
+#                      create or update the SCRAM-SHA-512 credential of user NAME (for the SASL listener)
+#
+# Listeners: PLAINTEXT on $RSC_KAFKA_PORT for the local stack and the tests (its ANONYMOUS principal is a
+# super user), and SASL_PLAINTEXT with SCRAM-SHA-512 on $RSC_KAFKA_SASL_PORT, where the StandardAuthorizer
+# enforces ACLs: the production set-up (Strimzi KafkaUsers with least-privilege ACLs, deploy/k8s/platform)
+# is exercised on the real broker by tests/common/integration/test_kafka_sasl_acls.py.
 #
 # Needs Java 17+ (`java` on PATH, or $JAVA_HOME) and Maven (`mvn`) for the first install.
 # Env: RSC_KAFKA_VERSION (default 4.3.1), RSC_KAFKA_JAVA_OPTS (extra JVM flags),
@@ -89,11 +96,16 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$RSC_KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$RSC_KAFKA_PORT,CONTROLLER://127.0.0.1:$RSC_KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$RSC_KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$RSC_KAFKA_PORT,CONTROLLER://127.0.0.1:$RSC_KAFKA_CONTROLLER_PORT,SASL_PLAINTEXT://127.0.0.1:$RSC_KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$RSC_KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$RSC_KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+# ACLs are enforced for SASL users; the loopback PLAINTEXT listener (ANONYMOUS) and the controller stay unrestricted.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
 log.dirs=$KAFKA_LOGDIRS
 num.partitions=1
 auto.create.topics.enable=false
@@ -149,6 +161,7 @@ cmd_start() {
   cmd_install
   require_free_port "$RSC_KAFKA_PORT" "the kafka broker, RSC_KAFKA_PORT"
   require_free_port "$RSC_KAFKA_CONTROLLER_PORT" "the kafka controller, RSC_KAFKA_CONTROLLER_PORT"
+  require_free_port "$RSC_KAFKA_SASL_PORT" "the kafka SASL listener, RSC_KAFKA_SASL_PORT"
   write_config
   format_storage
   echo "$START_MARK $(date '+%F %T') kafka $KAFKA_VERSION ----" >>"$KAFKA_LOG"
@@ -160,11 +173,21 @@ cmd_start() {
 }
 
 cmd_stop() { stop_bg kafka; }
-cmd_status() { status_line kafka "$KAFKA_BOOTSTRAP (controller 127.0.0.1:$RSC_KAFKA_CONTROLLER_PORT)"; }
+cmd_status() { status_line kafka "$KAFKA_BOOTSTRAP (controller 127.0.0.1:$RSC_KAFKA_CONTROLLER_PORT, SASL 127.0.0.1:$RSC_KAFKA_SASL_PORT)"; }
 cmd_health() { if kafka_health; then echo "kafka healthy"; else echo "kafka not healthy" >&2; exit 1; fi; }
+cmd_scram_user() { # NAME PASSWORD: idempotent (an existing credential is replaced)
+  local name=${1:?usage: kafka.sh scram-user NAME PASSWORD} password=${2:?usage: kafka.sh scram-user NAME PASSWORD}
+  kafka_health || die "kafka is not running: start it first"
+  "$(java_bin)" -Xmx256m -cp "$KAFKA_LIBS/*" kafka.admin.ConfigCommand --bootstrap-server "$KAFKA_BOOTSTRAP" \
+      --alter --entity-type users --entity-name "$name" \
+      --add-config "SCRAM-SHA-512=[iterations=4096,password=$password]" >>"$KAFKA_LOG" 2>&1 \
+    || die "creating the SCRAM credential of $name failed; see $KAFKA_LOG"
+  log "SCRAM-SHA-512 credential of $name set (SASL listener 127.0.0.1:$RSC_KAFKA_SASL_PORT)"
+}
 cmd_reset() { cmd_stop; rm -rf "$KAFKA_DATA"; log "kafka data removed ($KAFKA_DATA); cache kept ($KAFKA_HOME)"; }
 
 case "${1:-}" in
   install|start|stop|status|health|reset) "cmd_$1" ;;
-  *) die "usage: $0 {install|start|stop|status|health|reset}" ;;
+  scram-user) shift; cmd_scram_user "$@" ;;
+  *) die "usage: $0 {install|start|stop|status|health|reset|scram-user NAME PASSWORD}" ;;
 esac
