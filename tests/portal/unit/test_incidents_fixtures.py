@@ -1,4 +1,5 @@
-"""Monitoring API answers shaped like the real incident ones (IncidentPublic / IncidentDetail); no tests here."""
+"""Monitoring API answers shaped like the real incident ones (IncidentPublic / IncidentDetail, whose `next_statuses`
+come from the API's own state machine, as the API builds them); no tests here."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rsc_monitoring.incidents import machine
 from tests.portal.pages import FakeApis
 from tests.portal.unit.test_casework_fixtures import subject_of
 
@@ -59,6 +61,7 @@ def measure(status: str = "planned", **kw: Any) -> dict[str, Any]:
         "decided_by": OTHER_OFFICER,
         "decided_at": iso(timedelta(days=-1)),
         "done_at": iso(timedelta(hours=-1)) if status == "done" else None,
+        "next_statuses": [s.value for s in machine.next_measure_statuses(status)],
         **kw,
     }
 
@@ -93,6 +96,7 @@ def incident(status: str = "reported", assignees: list[str] | None = None, **kw:
         ],
         "evidence_withheld": 0,
         "policy_warnings": [],
+        "next_statuses": [{"status": to.value, "action": action} for to, action in machine.next_statuses(status)],
     }
     detail.update(copy.deepcopy(kw))
     return detail

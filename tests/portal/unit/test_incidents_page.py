@@ -140,6 +140,21 @@ def test_measures_state_offers_closure_only_when_every_measure_is_finished() -> 
     assert f"/measures/{MEASURE_ID}/status" not in response.text  # a done measure cannot change
 
 
+def test_the_forms_follow_the_transitions_the_api_allows() -> None:
+    """The portal has no copy of the state machine: it offers what the incident detail's `next_statuses` say."""
+    only_dismissal = [{"status": "closed", "action": "dismiss"}]
+    response, _ = _page(["case_officer"], lambda me: incident("reported", [me], next_statuses=only_dismissal))
+    assert _actions(response.text) == {"dismiss-incident"}
+    response, _ = _page(["case_officer"], lambda me: incident("investigating", [me], next_statuses=[]))
+    assert _actions(response.text) == set()
+    only_done = [measure("in_progress", next_statuses=["done"])]
+    response, _ = _page(["case_officer"], lambda me: incident("measures", [me], measures=only_done))
+    form = re.search(rf'action="/incidents/{INCIDENT_ID}/measures/{MEASURE_ID}/status".*?</form>', response.text, re.S)
+    assert re.findall(r'<option value="([a-z_]+)"', form.group(0)) == ["done"]
+    response, _ = _page(["case_officer"], lambda me: incident("measures", [me], measures=[measure(next_statuses=[])]))
+    assert f"/measures/{MEASURE_ID}/status" not in response.text
+
+
 def test_an_officer_not_assigned_is_told_to_assign_themselves_first() -> None:
     response, _ = _page(["case_officer"], lambda me: incident("triaged", [OTHER_OFFICER]))
     assert _actions(response.text) == {"dismiss-incident"}

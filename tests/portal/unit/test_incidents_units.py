@@ -1,4 +1,4 @@
-"""Pieces of the incident pages without a page: deadline classification, the transitions mirrored from the
+"""Pieces of the incident pages without a page: deadline classification, the vocabulary shared with the
 monitoring API, and the form readers."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from starlette.datastructures import FormData
 
-from rsc_portal.incidents import deadlines, forms, machine
+from rsc_portal.incidents import deadlines, forms, vocabulary
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
@@ -62,25 +62,14 @@ def test_met_deadlines_are_no_alarm() -> None:
     assert deadlines.worst(deadlines.all_of(incident, NOW)) == "due_soon"
 
 
-def test_transitions_offered_per_state() -> None:
-    assert machine.actions_from("reported") == {"triage", "dismiss"}
-    assert machine.actions_from("triaged") == {"investigate", "dismiss"}
-    assert machine.actions_from("investigating") == {"decide_measures", "close"}
-    assert machine.actions_from("measures") == {"close"}
-    assert machine.actions_from("closed") == set()
-    assert machine.next_measure_statuses("planned") == ["in_progress", "done", "cancelled"]
-    assert machine.next_measure_statuses("in_progress") == ["done", "cancelled"]
-    assert machine.next_measure_statuses("done") == []
-    assert len(machine.MEASURE_KINDS) == 8
-
-
-def test_the_portal_copy_of_the_machine_matches_the_api() -> None:
+def test_the_vocabulary_is_the_apis() -> None:
+    """Filters and form choices only (which transitions are allowed, the incident detail says)."""
     from rsc_monitoring.incidents import machine as api
 
-    assert {(a.value, b.value): v for (a, b), v in api.TRANSITIONS.items()} == machine.TRANSITIONS
-    assert {(a.value, b.value) for a, b in api.MEASURE_TRANSITIONS} == machine.MEASURE_TRANSITIONS
-    assert tuple(k.value for k in api.MeasureKind) == machine.MEASURE_KINDS
-    assert tuple(s.value for s in api.Severity) == machine.SEVERITIES
+    assert tuple(s.value for s in api.Status) == vocabulary.STATUSES
+    assert tuple(s.value for s in api.Severity) == vocabulary.SEVERITIES
+    assert tuple(k.value for k in api.MeasureKind) == vocabulary.MEASURE_KINDS
+    assert tuple(s.value for s in api.MeasureStatus) == vocabulary.MEASURE_STATUSES
 
 
 def test_form_readers() -> None:

@@ -69,6 +69,18 @@ MEASURE_TRANSITIONS: set[tuple[MeasureStatus, MeasureStatus]] = {
 }
 
 
+def next_statuses(current: str) -> list[tuple[Status, str]]:
+    """The statuses an incident may go to from `current`, each with the action that goes there (status order)."""
+    source = Status(current)
+    return [(target, TRANSITIONS[(source, target)]) for target in Status if (source, target) in TRANSITIONS]
+
+
+def next_measure_statuses(current: str) -> list[MeasureStatus]:
+    """The statuses a measure may go to from `current` (status order); none once done or cancelled."""
+    source = MeasureStatus(current)
+    return [target for target in MeasureStatus if (source, target) in MEASURE_TRANSITIONS]
+
+
 def check(current: str, target: Status, action: str) -> str:
     """The action's name if (current, target) is allowed for it; a 409 problem otherwise."""
     allowed = TRANSITIONS.get((Status(current), target))

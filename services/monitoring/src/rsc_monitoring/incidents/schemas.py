@@ -3,9 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
-from rsc_monitoring.incidents.machine import MeasureKind, MeasureStatus, Severity
+from rsc_monitoring.incidents import machine
+from rsc_monitoring.incidents.machine import MeasureKind, MeasureStatus, Severity, Status
 from rsc_monitoring.incidents.types import IncidentType
 
 Title = Field(min_length=3, max_length=200)
@@ -106,6 +107,15 @@ class MeasurePublic(BaseModel):
     decided_at: datetime
     done_at: datetime | None
 
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The statuses the measure's state machine allows next (`POST .../measures/{measure_id}/status`), "
+        "in status order; empty once done or cancelled. The same for every caller: the people assigned and "
+        "security advisers change a measure."
+    )
+    @property
+    def next_statuses(self) -> list[MeasureStatus]:
+        return machine.next_measure_statuses(self.status)
+
 
 class ChangePublic(BaseModel):
     seq: int
@@ -146,6 +156,14 @@ class IncidentPublic(BaseModel):
     exercise: bool
 
 
+class NextStatus(BaseModel):
+    status: Status = Field(description="A status the incident may go to from its current one.")
+    action: str = Field(
+        description="The action that takes it there: `triage`, `dismiss`, `investigate`, `decide_measures` or "
+        "`close` (`POST /v1/incidents/{id}/triage`, `/dismissal`, `/investigation`, `/measures`, `/closure`)."
+    )
+
+
 class IncidentDetail(IncidentPublic):
     occurred_at: datetime | None
     lessons_learned: str | None
@@ -154,6 +172,16 @@ class IncidentDetail(IncidentPublic):
     evidence: list[EvidencePublic]
     evidence_withheld: int = Field(description="Evidence entries you may not read (need-to-know).")
     policy_warnings: list[str]
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The transitions the incident's state machine allows from its current status, in status "
+        "order. The same for every caller: who may take them is checked when one is taken (triage and dismissal: "
+        "officers; investigation, measures and closure: the people assigned and security advisers; closure also "
+        "needs every measure done or cancelled)."
+    )
+    @property
+    def next_statuses(self) -> list[NextStatus]:
+        return [NextStatus(status=target, action=action) for target, action in machine.next_statuses(self.status)]
 
 
 class IncidentPage(BaseModel):

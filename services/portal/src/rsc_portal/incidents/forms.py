@@ -10,7 +10,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from rsc_portal.casework.forms import FormProblem, Posted, end_of_day, parse_date, text
-from rsc_portal.incidents.machine import EVIDENCE_KINDS, MEASURE_KINDS, MEASURE_STATUSES, SEVERITIES
+from rsc_portal.incidents.vocabulary import EVIDENCE_KINDS, MEASURE_KINDS, MEASURE_STATUSES, SEVERITIES
 
 __all__ = ["FormProblem", "Posted", "text"]
 

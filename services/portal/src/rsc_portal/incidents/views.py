@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from rsc_portal.backend import ApiError
-from rsc_portal.incidents import deadlines, forms, machine
+from rsc_portal.incidents import deadlines, forms, vocabulary
 from rsc_portal.security.deps import Officer
 from rsc_portal.security.session import PortalSession
 from rsc_portal.templating import render
@@ -87,9 +87,9 @@ async def incident_list(
     types = await _types(request, session)
     codes = [t["code"] for t in types]
     filters = {
-        "status": status if status in machine.STATUSES else "",
+        "status": status if status in vocabulary.STATUSES else "",
         "type": type if type in codes else "",
-        "severity": severity if severity in machine.SEVERITIES else "",
+        "severity": severity if severity in vocabulary.SEVERITIES else "",
         "grant_reference": grant_reference.strip(),
         "deadline": deadline if deadline in DEADLINE_FILTERS else "",
         "exercise": exercise if exercise in ("true", "false") else "",
@@ -123,8 +123,8 @@ async def incident_list(
         "filters": filters,
         "query": query,
         "types": types,
-        "statuses": machine.STATUSES,
-        "severities": machine.SEVERITIES,
+        "statuses": vocabulary.STATUSES,
+        "severities": vocabulary.SEVERITIES,
         "overdue_count": sum(r["deadline"].state == "overdue" for r in rows),
         "due_soon_count": sum(r["deadline"].state == "due_soon" for r in rows),
         "scanned_all": scanned_all,
@@ -163,7 +163,7 @@ async def _new_form(
 ) -> Response:
     context = {
         "types": await _types(request, session),
-        "severities": machine.SEVERITIES,
+        "severities": vocabulary.SEVERITIES,
         "values": values,
         "errors": errors or {},
     }
@@ -210,7 +210,8 @@ async def _incident_context(request: Request, session: PortalSession, incident_i
     assigned = session.subject in assignees
     # the API lets assignees and security advisers investigate, decide and close (it checks again)
     handler = assigned or session.has_any("security_adviser")
-    actions = machine.actions_from(status)
+    # the transitions the API's state machine allows from this status (it refuses any other with a 409)
+    actions = {str(n.get("action")) for n in incident.get("next_statuses") or []}
     measures = list(incident.get("measures") or [])
     open_measures = [m for m in measures if m.get("status") in deadlines.OPEN_MEASURE]
     evidence = list(incident.get("evidence") or [])
@@ -240,13 +241,11 @@ async def _incident_context(request: Request, session: PortalSession, incident_i
         "evidence": [e for e in evidence if e is not description],
         "deadlines": [d for d in all_deadlines if d.item != "measure"],
         "measure_deadlines": by_measure,
-        "next_measure_statuses": {
-            str(m.get("id")): machine.next_measure_statuses(str(m.get("status"))) for m in measures
-        },
+        "next_measure_statuses": {str(m.get("id")): list(m.get("next_statuses") or []) for m in measures},
         "timeline": list(reversed(incident.get("timeline") or [])),
-        "severities": machine.SEVERITIES,
-        "measure_kinds": machine.MEASURE_KINDS,
-        "evidence_kinds": machine.EVIDENCE_KINDS,
+        "severities": vocabulary.SEVERITIES,
+        "measure_kinds": vocabulary.MEASURE_KINDS,
+        "evidence_kinds": vocabulary.EVIDENCE_KINDS,
         "today": date.today().isoformat(),
         "posted": forms.Posted(),
         "errors": {},
@@ -340,7 +339,7 @@ def _simple(form_name: str, api: str, build: Callable[[FormData], Any], anchor: 
 
 def _measure_kinds(form: FormData) -> list[str]:
     """The chosen measure kinds in the order sent (the API's `/measures/<i>` pointers count them)."""
-    return [k for k in dict.fromkeys(form.getlist("kind")) if isinstance(k, str) and k in machine.MEASURE_KINDS]
+    return [k for k in dict.fromkeys(form.getlist("kind")) if isinstance(k, str) and k in vocabulary.MEASURE_KINDS]
 
 
 _ACTIONS = (
