@@ -47,7 +47,7 @@ Research Security Casework is running on 127.0.0.1:
   Notifications API   http://127.0.0.1:${RSC_NOTIFICATIONS_HTTP_PORT:-8104}/docs
   Keycloak            http://127.0.0.1:$RSC_KEYCLOAK_PORT/admin   (admin / admin; realm rsc)
   Temporal Web UI     http://127.0.0.1:$RSC_TEMPORAL_UI_PORT        (gRPC 127.0.0.1:$RSC_TEMPORAL_PORT)
-  Kafka               127.0.0.1:$RSC_KAFKA_PORT
+  Kafka               127.0.0.1:$RSC_KAFKA_PORT (SASL/SCRAM with ACLs: 127.0.0.1:$RSC_KAFKA_SASL_PORT)
   PostgreSQL          postgresql://rsc:rsc@127.0.0.1:$RSC_PG_PORT/rsc_<service>
 Demo logins (password = user name): applicant-a, applicant-b, officer, officer-2, adviser,
   auditor, reporter, rsc-admin, no-role.  Token for scripts:
