@@ -43,6 +43,7 @@ from rsc_appraisal.engine.references import References
 from rsc_appraisal.engine.screen import screen
 from rsc_appraisal.matching import EntityIndex, normalise_name
 from rsc_appraisal.policy import default_policy
+from rsc_appraisal.screenings.context import matcher_settings
 from tests.support.screening import clean_content, snapshot
 
 SECTION = "screening-throughput"
@@ -154,8 +155,9 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     data = generate(args.entries, per_kind=60, unlisted=max(2_000, n_total * PARTNERS))
     generated = time.perf_counter() - started
+    policy = default_policy()
     started = time.perf_counter()
-    index = EntityIndex.build(data.lists)
+    index = EntityIndex.build(data.lists, matcher_settings(policy))  # as the appraisal service builds it
     built = time.perf_counter() - started
     print(f"generated {data.n_names:,} names in {generated:.0f} s; index built in {built:.0f} s", flush=True)
 
@@ -163,7 +165,6 @@ def main(argv: list[str] | None = None) -> None:
     snapshots, category_of = proposals(n_total, pools, mix)
     countries = load_example_country_profiles(imported_at=datetime(2026, 2, 1, tzinfo=UTC))
     classifier = Classifier()
-    policy = default_policy()
     matcher = TimedMatcher(index)
     references = References(
         classify=classifier.classify,
@@ -258,8 +259,9 @@ def main(argv: list[str] | None = None) -> None:
             " which other processes do not change much; *wall* includes waiting for a core.",
             f"- **Command**: `{command}`",
             f"- **Lists**: {data.n_entries:,} synthetic organisations, {data.n_names:,} names incl. aliases, in"
-            f" {len(data.lists)} lists (`bench/entity_data.py`); index built in {built:.0f} s; default"
-            " `MatcherSettings`.",
+            f" {len(data.lists)} lists (`bench/entity_data.py`); index built in {built:.0f} s with the default"
+            f" policy's matcher settings (`screenings.context.matcher_settings`: threshold"
+            f" {index.settings.threshold:.2f}, otherwise the default `MatcherSettings`).",
             f"- **Proposals**: {n:,} (after {WARM_UP} warm-up), each with the applicant (Demo University), {PARTNERS}"
             f" partners and one researcher appointment: {queries_per_proposal:.1f} organisation queries per"
             f" proposal. Default policy {policy.version}, example country profiles, classifier {classifier.version}.",

@@ -19,7 +19,7 @@ from rsc_appraisal.app import MIGRATIONS, build_app
 from rsc_appraisal.cases import service as case_service
 from rsc_appraisal.engine.contracts import RiskLevel, level_rank
 from rsc_appraisal.policy.loader import DEFAULT_POLICY_PATH
-from rsc_appraisal.references.models import ReferenceDataset
+from rsc_appraisal.references.models import ReferenceChange, ReferenceDataset
 from rsc_appraisal.screenings import handlers
 from rsc_appraisal.screenings import service as screenings_service
 from rsc_appraisal.screenings.context import CONTEXT
@@ -32,7 +32,7 @@ from rsc_common.events.models import OutboxEvent
 from rsc_common.events.types import GrantReappraisalRequested, ProposalWithdrawn, ReferenceDataChanged
 from tests.support.apps import settings_for
 from tests.support.databases import migrated_database
-from tests.support.keycloak import bearer
+from tests.support.keycloak import bearer, subject_of
 from tests.support.screening import clean_content, flagged_content, snapshot
 
 
@@ -106,6 +106,23 @@ def outbox(engine, event_type: str, proposal_id: uuid.UUID | None = None) -> lis
         rows = session.exec(select(OutboxEvent).where(OutboxEvent.event_type == event_type)).all()
         payloads = [r.payload["data"] for r in rows]
     return [p for p in payloads if proposal_id is None or p["proposal_id"] == str(proposal_id)]
+
+
+def audit_trail(engine, dataset_id: str) -> tuple[list[tuple[str, str]], list[dict]]:
+    """The `reference_change` rows of a dataset and its `appraisal.reference_changed` events (action, actor)."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(ReferenceChange)
+            .where(ReferenceChange.dataset_id == uuid.UUID(dataset_id))
+            .order_by(ReferenceChange.at)
+        ).all()
+        changes = [(r.action, r.actor) for r in rows]
+        events = session.exec(
+            select(OutboxEvent)
+            .where(OutboxEvent.event_type == ReferenceDataChanged.event_type)
+            .order_by(OutboxEvent.created_at)
+        ).all()
+    return changes, [e.payload["data"] for e in events if e.payload["data"]["dataset_id"] == dataset_id]
 
 
 def watchlist_v2(extra_rows: str) -> bytes:
@@ -278,6 +295,19 @@ def test_policy_versions_are_validated_previewed_compared_and_activated(api: Tes
     assert loaded.json()["status"] == "draft"
     assert loaded.json()["warnings"] == []
     assert api.post("/v1/policies", content=_policy_variant("2026.2-test"), headers=admin).status_code == 409
+    # the load is audited: one `reference_change` row and one `appraisal.reference_changed` event, with the actor
+    admin_subject = subject_of("rsc-admin")
+    assert loaded.json()["imported_by"] == admin_subject
+    changes, events = audit_trail(engine, loaded.json()["id"])
+    assert changes == [("imported", admin_subject)]
+    [event] = events
+    assert event["action"] == "imported"
+    assert event["actor"] == admin_subject
+    assert (event["kind"], event["key"], event["version_label"]) == ("policy", "default", "2026.2-test")
+    assert event["sha256"] == loaded.json()["sha256"]
+    with Session(engine) as session:  # the refused loads left no dataset, hence no audit row or event
+        labels = session.exec(select(ReferenceDataset.version_label).where(ReferenceDataset.kind == "policy")).all()
+    assert "2026.9-invalid" not in labels
 
     # another spelling than in the false-positive test: a different canonical organisation, no decision on it
     proposal_id = submit(engine, flagged_content("Northbrige Institute for Applied Photonics"))
@@ -325,6 +355,18 @@ def test_policy_versions_are_validated_previewed_compared_and_activated(api: Tes
     rerun = api.post(f"/v1/proposals/{proposal_id}/screenings", headers=bearer("officer")).json()
     assert rerun["policy_version"] == "2026.2-test"
     assert rerun["level"] == "very_high"
+    # the activation is audited too, and so is the supersession of the previous active version
+    changes, events = audit_trail(engine, loaded.json()["id"])
+    assert changes == [("imported", admin_subject), ("activated", admin_subject)]
+    assert [(e["action"], e["actor"]) for e in events] == changes
+    default_dataset_id = next(
+        p["id"]
+        for p in api.get("/v1/reference-datasets", params={"kind": "policy"}, headers=bearer("auditor")).json()
+        if p["version_label"] == "2026.1"
+    )
+    changes, events = audit_trail(engine, default_dataset_id)
+    assert changes[-1] == ("superseded", admin_subject)
+    assert (events[-1]["action"], events[-1]["actor"]) == ("superseded", admin_subject)
     statuses = {
         p["version_label"]: p["status"]
         for p in api.get("/v1/reference-datasets", params={"kind": "policy"}, headers=bearer("auditor")).json()
@@ -338,6 +380,118 @@ def test_policy_versions_are_validated_previewed_compared_and_activated(api: Tes
     )
     assert api.post(f"/v1/reference-datasets/{default_id}/activate", headers=bearer("rsc-admin")).status_code == 200
     CONTEXT.clear()
+
+
+# Scores about 0.77 against the English alias "Ice Beacon Institute of Applied Cryophysics" (BG) of the demo watch
+# list's demo-wl-0003: below the default policy's match_threshold (0.82, the matcher's own cut-off), above the 0.75
+# of a lenient policy version.
+BAND_PARTNER = "Ice Beacon Institute of Cryophysics"
+LENIENT_VERSION = "2026.3-lenient"
+
+
+def _threshold_variant(version: str, match_threshold: float) -> bytes:
+    document = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    document["version"] = version
+    document["matching"]["match_threshold"] = match_threshold
+    return yaml.safe_dump(document, allow_unicode=True).encode()
+
+
+def _band_content() -> dict:
+    content = clean_content()
+    content["partners"][2].update(name=BAND_PARTNER, country="GB", identifiers={})
+    return content
+
+
+def _policy_id(api: TestClient, version: str) -> str:
+    listed = api.get("/v1/reference-datasets", params={"kind": "policy"}, headers=bearer("auditor")).json()
+    return next(p["id"] for p in listed if p["version_label"] == version)
+
+
+def _activate(api: TestClient, dataset_id: str) -> None:
+    response = api.post(f"/v1/reference-datasets/{dataset_id}/activate", headers=bearer("rsc-admin"))
+    assert response.status_code == 200, response.text
+
+
+def _band_matches(result: dict) -> list[dict]:
+    return [m for m in result["matches"] if m["entry_id"] == "demo-wl-0003"]
+
+
+def _band_flags(result: dict) -> list[dict]:
+    return [
+        f
+        for f in result["flags"]
+        if f["rule_id"] == "partner.watchlist_match"
+        and any(e["data"]["entry_id"] == "demo-wl-0003" for e in f["evidence"])
+    ]
+
+
+def _load_lenient_policy(api: TestClient) -> str:
+    """The default policy with match_threshold 0.75, loaded once for the module (versions are never reloaded)."""
+    admin = {**bearer("rsc-admin"), "Content-Type": "application/yaml"}
+    loaded = api.post("/v1/policies", content=_threshold_variant(LENIENT_VERSION, 0.75), headers=admin)
+    assert loaded.status_code in (201, 409), loaded.text
+    return _policy_id(api, LENIENT_VERSION)
+
+
+def test_the_policy_match_threshold_decides_which_candidates_a_screening_gets(api: TestClient, engine) -> None:
+    # the default policy (0.82): the candidate at about 0.77 is not returned, let alone flagged
+    proposal_id = submit(engine, _band_content())
+    screening = latest(api, proposal_id)
+    assert screening["policy_version"] == "2026.1"
+    assert not _band_matches(screening["result"])
+    assert not _band_flags(screening["result"])
+
+    # a lenient policy version (0.75): the matcher returns the candidate and the policy flags it
+    lenient_id = _load_lenient_policy(api)
+    try:
+        _activate(api, lenient_id)
+        rerun = api.post(f"/v1/proposals/{proposal_id}/screenings", headers=bearer("officer"))
+        assert rerun.status_code == 201, rerun.text
+        assert rerun.json()["policy_version"] == LENIENT_VERSION
+        [match] = _band_matches(rerun.json()["result"])
+        assert match["query_name"] == BAND_PARTNER
+        assert 0.75 <= match["score"] < 0.80, "in the band between the lenient threshold and the matcher's cut-off"
+        assert _band_flags(rerun.json()["result"]), [f["rule_id"] for f in rerun.json()["result"]["flags"]]
+    finally:
+        _activate(api, _policy_id(api, "2026.1"))
+    # back to the default (the cache notices the activation, no clear()): the candidate is gone again
+    again = api.post(f"/v1/proposals/{proposal_id}/screenings", headers=bearer("officer")).json()
+    assert again["policy_version"] == "2026.1"
+    assert not _band_matches(again["result"])
+    assert not _band_flags(again["result"])
+    CONTEXT.clear()
+
+
+def test_preview_and_compare_under_a_draft_policy_use_its_match_threshold(api: TestClient, engine) -> None:
+    proposal_id = submit(engine, _band_content())  # screened under the active default policy (0.82)
+    assert not _band_matches(latest(api, proposal_id)["result"])
+    _load_lenient_policy(api)  # not activated: the default stays active
+    active = api.get("/v1/reference-datasets", params={"kind": "policy"}, headers=bearer("auditor")).json()
+    assert [p["version_label"] for p in active if p["status"] == "active"] == ["2026.1"]
+
+    preview = api.post(
+        f"/v1/proposals/{proposal_id}/screenings/preview",
+        params={"policy_version": LENIENT_VERSION},
+        headers=bearer("adviser"),
+    )
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["result"]["policy_version"] == LENIENT_VERSION
+    assert [m["entry_id"] for m in preview.json()["result"]["matches"]] == ["demo-wl-0003"]
+    assert _band_flags(preview.json()["result"])
+    comparison = api.post(
+        "/v1/policies/compare",
+        json={"base_version": "2026.1", "candidate_version": LENIENT_VERSION},
+        headers=bearer("adviser"),
+    )
+    assert comparison.status_code == 200, comparison.text
+    [change] = [c for c in comparison.json()["changes"] if c["proposal_id"] == str(proposal_id)]
+    assert any(flag.startswith("partner.watchlist_match@") for flag in change["flags_added"])
+    assert not change["flags_removed"]
+
+    # the active policy's context is untouched: a re-run under the default still does not get the candidate
+    rerun = api.post(f"/v1/proposals/{proposal_id}/screenings", headers=bearer("officer")).json()
+    assert rerun["policy_version"] == "2026.1"
+    assert not _band_matches(rerun["result"])
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rsc_appraisal.matching import organisation_key
+from rsc_appraisal.matching import organisation_key, organisation_keys
 
 LEI = "529900T8BM49AURSDO55"
 
@@ -46,3 +46,21 @@ def test_non_latin_names_get_ascii_keys() -> None:
 
 def test_bracketed_acronym_is_ignored() -> None:
     assert organisation_key("Valdoria Institute (VI)", {}, None) == organisation_key("Valdoria Institute", {}, None)
+
+
+def test_organisation_keys_carry_every_identifier_strongest_first_and_the_name_key() -> None:
+    everything = {"vat": "DE 123 456 789", "pic": "999123456", "ror": "https://ror.org/05abc1234", "lei": LEI.lower()}
+    keys = organisation_keys("Acme GmbH", {**everything, "registration": "HRB 1"}, "de")
+    assert keys.identifiers == (
+        ("lei", f"lei:{LEI}"),
+        ("ror", "ror:05abc1234"),
+        ("pic", "pic:999123456"),
+        ("vat", "vat:DE123456789"),
+    )
+    assert keys.name == "DE:acme"
+    assert keys.primary == organisation_key("Acme GmbH", everything, "DE") == ("identifier", f"lei:{LEI}")
+    # the same organisation declared with other identifiers, or none, shares the name key
+    assert organisation_keys("ACME", {"pic": "999123456"}, "DE").name == keys.name
+    bare = organisation_keys("Acme", {}, "DE")
+    assert bare.identifiers == ()
+    assert bare.primary == ("name", "DE:acme")

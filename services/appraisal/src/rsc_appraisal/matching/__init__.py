@@ -5,7 +5,8 @@ Public API::
     index = EntityIndex.build(lists, MatcherSettings())   # lists: Iterable[ListVersionData]
     result = index.match(query)                            # OrganisationQuery -> MatchResult
     index.with_settings(settings)                          # same index, other query-time settings
-    kind, key = organisation_key(name, identifiers, country)
+    kind, key = organisation_key(name, identifiers, country)   # the key a canonical record is created with
+    keys = organisation_keys(name, identifiers, country)      # every key it is found by (identifiers, name)
 
 Benchmark and quality figures: docs/benchmarks.md, section "Entity matching" (bench/entity_matching.py).
 
@@ -77,7 +78,9 @@ country is a qualifier only, never evidence. Every candidate carries its feature
 **Threshold**: 0.82 by default (`MatcherSettings.threshold`), chosen on the labelled benchmark data: the
 precision/recall table per threshold is in docs/benchmarks.md (just above 0.80, where an exact name with a legal
 form of another class lands). Results: score at or above it, best first; at equal scores identifier matches
-first, then by list key and entry id; one per (list_key, entry_id); at most `max_results`.
+first, then by list key and entry id; one per (list_key, entry_id); at most `max_results`. The screening service
+lowers it to the screening policy's `match_threshold` where that is lower (the default policy's is 0.82 too; see
+`screenings/context.py`), with `with_settings`: the threshold is a query-time setting, the index is the same.
 
 **Control** (`control.py`): majority ownership (> 50 %), decisive influence (any relation kind), or a
 subsidiary relation (unless decisive influence is explicitly false) is control; a directorship is control only
@@ -92,7 +95,7 @@ built from the list data in each process; the same data and query give the same 
 
 from rsc_appraisal.matching.control import control_chains, is_control
 from rsc_appraisal.matching.index import EntityIndex, IndexStats, is_matchable_schema
-from rsc_appraisal.matching.keys import organisation_key
+from rsc_appraisal.matching.keys import OrganisationKeys, organisation_key, organisation_keys
 from rsc_appraisal.matching.normalise import NormalisedName, normalise_identifier, normalise_name, normalise_names
 from rsc_appraisal.matching.settings import MatcherSettings
 
@@ -101,6 +104,7 @@ __all__ = [
     "IndexStats",
     "MatcherSettings",
     "NormalisedName",
+    "OrganisationKeys",
     "control_chains",
     "is_control",
     "is_matchable_schema",
@@ -108,4 +112,5 @@ __all__ = [
     "normalise_name",
     "normalise_names",
     "organisation_key",
+    "organisation_keys",
 ]

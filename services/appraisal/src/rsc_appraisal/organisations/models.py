@@ -3,6 +3,10 @@ is resolved to one record — identifiers first, then the normalised name and co
 officer sees in which other proposals and cases the same organisation appears and how they were
 decided. Officers' match decisions (false positive / confirmed) are kept per organisation and
 list entry (list key + stable entry id), so they survive new versions of the list.
+
+A record is found by any of its keys: every identifier (LEI, ROR, PIC, VAT) and every normalised
+name key it was ever declared with (`organisation_identifier`, `organisation_name_key`); the
+`organisation.key` is the key it was created with. Resolution: organisations/service.py.
 """
 
 from __future__ import annotations
@@ -26,6 +30,31 @@ class Organisation(SQLModel, table=True):
     key: str
     name: str
     country: str | None = None
+    created_at: datetime = timestamp_field()
+
+
+class OrganisationIdentifier(SQLModel, table=True):
+    """An identifier seen for an organisation, normalised as for matching: it belongs to one organisation, and an
+    organisation has at most one value per scheme (a second value of a scheme it has is not attached)."""
+
+    __tablename__ = "organisation_identifier"
+    __table_args__ = (UniqueConstraint("organisation_id", "scheme", name="uq_organisation_identifier_scheme"),)
+
+    key: str = Field(primary_key=True)  # "<scheme>:<value>", e.g. "lei:529900T8BM49AURSDO55"
+    organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    scheme: str  # lei, ror, pic or vat
+    created_at: datetime = timestamp_field()
+
+
+class OrganisationNameKey(SQLModel, table=True):
+    """A normalised name key ("<country>:<tokens>") an organisation was declared under. Several organisations may
+    share one (the same name with conflicting identifiers); a look-up by name takes the first one declared under it
+    whose identifiers do not conflict."""
+
+    __tablename__ = "organisation_name_key"
+
+    key: str = Field(primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisation.id", primary_key=True, index=True)
     created_at: datetime = timestamp_field()
 
 

@@ -11,7 +11,13 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from rsc_appraisal.organisations import service
-from rsc_appraisal.organisations.models import MatchDecision, MatchDecisionKind, OrganisationOccurrence
+from rsc_appraisal.organisations.models import (
+    MatchDecision,
+    MatchDecisionKind,
+    OrganisationIdentifier,
+    OrganisationNameKey,
+    OrganisationOccurrence,
+)
 from rsc_appraisal.permissions import ScreeningOperator, ScreeningReader
 from rsc_appraisal.screenings.models import AppraisalProposal, Screening
 from rsc_common.http import SessionDep
@@ -49,6 +55,8 @@ class OrganisationDetail(BaseModel):
     key: str
     name: str
     country: str | None
+    identifiers: list[str] = Field(description='Every identifier seen for it, e.g. "pic:999888001".')
+    name_keys: list[str] = Field(description="Every normalised name key it was declared under.")
     occurrences: list[OccurrencePublic]
     decisions: list[MatchDecisionPublic]
 
@@ -81,8 +89,20 @@ def get_organisation(organisation_id: uuid.UUID, session: SessionDep, _: Screeni
         .where(MatchDecision.organisation_id == organisation_id)
         .order_by(col(MatchDecision.decided_at))
     ).all()
+    identifiers = session.exec(
+        select(OrganisationIdentifier.key)
+        .where(OrganisationIdentifier.organisation_id == organisation_id)
+        .order_by(col(OrganisationIdentifier.key))
+    ).all()
+    name_keys = session.exec(
+        select(OrganisationNameKey.key)
+        .where(OrganisationNameKey.organisation_id == organisation_id)
+        .order_by(col(OrganisationNameKey.key))
+    ).all()
     return OrganisationDetail(
         **organisation.model_dump(include={"id", "key_kind", "key", "name", "country"}),
+        identifiers=list(identifiers),
+        name_keys=list(name_keys),
         occurrences=occurrences,
         decisions=[MatchDecisionPublic.model_validate(d, from_attributes=True) for d in decisions],
     )

@@ -375,6 +375,17 @@ class Policy(PolicyModel):
     def source_ids(self) -> set[str]:
         return {s.id for s in self.sources}
 
+    def lowest_match_score(self) -> float:
+        """The lowest candidate score a rule of this policy can act on: `matching.match_threshold`, or the
+        confirmed threshold or a rule's `min_score` where lower. The entity matcher must return every candidate
+        down to it, or the policy's thresholds have no effect (`screenings.context.matcher_settings`)."""
+        scores = [self.matching.match_threshold, self.matching.confirmed_threshold]
+        for rule in self.rules:
+            criteria = rule.match if isinstance(rule, ListMatchRule) else getattr(rule, "list_match", None)
+            if isinstance(criteria, ListCriteria) and criteria.min_score is not None:
+                scores.append(criteria.min_score)
+        return min(scores)
+
     def measure_ids(self) -> list[str]:
         """Every safeguard measure the rules refer to, in first-use order."""
         seen: dict[str, None] = {}

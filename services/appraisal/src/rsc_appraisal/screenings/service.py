@@ -96,7 +96,10 @@ class _RecordingMatcher:
 def evaluate(
     session: Session, context: EngineContext, snapshot: ProposalSnapshot, *, today: date | None = None, policy=None
 ) -> tuple[ScreeningResult, _RecordingMatcher]:
-    """Run the engine (no writes except canonical organisation records)."""
+    """Run the engine (no writes except canonical organisation records). Under `policy` (a preview or a compare)
+    the index matches down to that policy's thresholds (`EngineContext.for_policy`), not the active policy's."""
+    if policy is not None:
+        context = context.for_policy(policy)
     screening_input = from_snapshot(snapshot)
     organisation_queries = list(queries(screening_input))
     organisation_of = organisations.resolve_many(session, organisation_queries)
@@ -113,7 +116,7 @@ def evaluate(
         list_versions=context.list_versions,
         countries=context.countries,
     )
-    result = screen(screening_input, policy or context.policy, references, today=today or utcnow().date())
+    result = screen(screening_input, context.policy, references, today=today or utcnow().date())
     return result, matcher
 
 
