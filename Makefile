@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap up down status logs reset test test-unit lint format schemas bench bench-quick bench-intake \
+.PHONY: help bootstrap up down status logs reset test test-unit lint format schemas images bench bench-quick bench-intake \
 	bench-matching bench-classifier bench-screening bench-casework bench-monitoring bench-notifications bench-scale-out
 
 help: ## list the targets
@@ -34,6 +34,9 @@ test: bootstrap ## the whole suite on the real servers (starts those not running
 
 test-unit: bootstrap ## unit tests only, no servers
 	@$(UV) run --frozen pytest -m "not integration" $(PYTEST_ARGS)
+
+images: bootstrap ## build the five service images with buildah from their Dockerfiles (no daemon, no registry pull)
+	@bash deploy/local/images.sh build
 
 lint: ## ruff lint and format check
 	@$(UV) run --frozen ruff check .

@@ -21,6 +21,9 @@ command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v g++ >/dev/null || missing+=(g++)
 # The portal's browser tests drive Debian's Chromium through Playwright (no browser download).
 command -v chromium >/dev/null || missing+=(chromium)
+# The services' container images are built and tested without a daemon or registry (deploy/local/images.sh).
+command -v buildah >/dev/null || missing+=(buildah)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
 if ((${#missing[@]})); then
   if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
     log "installing Debian packages: ${missing[*]}"

@@ -21,6 +21,21 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").is_file())
 UNINSTALL = re.compile(r"\s*(python[\d.]* -m )?pip uninstall\b")
 BUILD_TOOLS = re.compile(r"\b(uv|uvx|pip|gcc|g\+\+|cc|clang|make|build-essential|apt-get|apk|git)\b")
+# The final stage may install shared libraries a compiled dependency links to (e.g. libicu72 for PyICU) with
+# apt-get, and clean the lists; never compilers, headers (-dev) or other build tools.
+APT_RUNTIME = re.compile(
+    r"^\s*(apt-get update"
+    r"|apt-get install -y --no-install-recommends(?P<packages>( [a-z0-9.+-]+)+)"
+    r"|rm -rf /var/lib/apt/lists/\*)\s*$"
+)
+NOT_RUNTIME = re.compile(r"(-dev|-dbg)$|^(gcc|g\+\+|cpp|clang|make|build-essential|pkg-config|git|python3?-pip)$")
+
+
+def is_runtime_apt(command: str) -> bool:
+    match = APT_RUNTIME.match(command)
+    if match is None:
+        return False
+    return not any(NOT_RUNTIME.search(p) for p in (match.group("packages") or "").split())
 
 
 @dataclass
@@ -102,7 +117,7 @@ def violations(text: str, package: str) -> list[str]:
         problems.append("the final uv sync is editable: the venv would point into /src")
     for instruction, args in final.instructions:
         # Removing pip is fine; installing or using build tools in the final stage is not.
-        commands = [c for c in re.split(r"&&|;", args) if not UNINSTALL.match(c)]
+        commands = [c for c in re.split(r"&&|;", args) if not UNINSTALL.match(c) and not is_runtime_apt(c)]
         if instruction == "RUN" and any(BUILD_TOOLS.search(c) for c in commands):
             problems.append(f"build tools in the final stage: RUN {args}")
         if instruction == "COPY" and "--from=" not in args:
@@ -182,10 +197,29 @@ BROKEN = {
         "build tools in the final stage",
     ),
     "compiler at run time": ("WORKDIR /app\nUSER", "RUN apt-get install -y gcc\nWORKDIR /app\nUSER", "build tools"),
+    "headers at run time": (
+        "WORKDIR /app\nUSER",
+        "RUN apt-get update && apt-get install -y --no-install-recommends libicu72 libicu-dev\nWORKDIR /app\nUSER",
+        "build tools",
+    ),
+    "pkg-config at run time": (
+        "WORKDIR /app\nUSER",
+        "RUN apt-get install -y --no-install-recommends pkg-config\nWORKDIR /app\nUSER",
+        "build tools",
+    ),
     "shell entrypoint": ('ENTRYPOINT ["rsc-intake"]', "ENTRYPOINT rsc-intake", "exec form"),
     "wrong entrypoint": ('ENTRYPOINT ["rsc-intake"]', 'ENTRYPOINT ["python"]', "is not"),
     "no lock": ("COPY pyproject.toml uv.lock ./", "COPY pyproject.toml ./", "the lock file is not copied"),
 }
+
+
+def test_runtime_libraries_may_be_installed_in_the_final_stage() -> None:
+    text = _dockerfile("intake").replace(
+        "WORKDIR /app\nUSER",
+        "RUN apt-get update \\\n && apt-get install -y --no-install-recommends libicu72 \\\n"
+        " && rm -rf /var/lib/apt/lists/*\nWORKDIR /app\nUSER",
+    )
+    assert violations(text, "intake") == []
 
 
 @pytest.mark.parametrize("case", BROKEN)
