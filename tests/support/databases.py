@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from rsc_common.db import upgrade_to_head
@@ -34,3 +34,14 @@ def migrated_database(migrations_dir: Path, prefix: str = "rsc_test") -> Iterato
     with temporary_database(prefix) as url:
         upgrade_to_head(migrations_dir, url)
         yield url
+
+
+@contextmanager
+def migrated_engine(migrations_dir: Path, prefix: str = "rsc_test") -> Iterator[Engine]:
+    """An engine on a fresh database at the migrations' head (the usual module-scoped `engine` fixture)."""
+    with migrated_database(migrations_dir, prefix) as url:
+        engine = create_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()

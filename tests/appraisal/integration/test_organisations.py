@@ -20,17 +20,15 @@ from rsc_appraisal.engine.contracts import OrganisationQuery
 from rsc_appraisal.organisations import service
 from rsc_appraisal.organisations.models import Organisation, OrganisationIdentifier, OrganisationNameKey
 from rsc_common.db.schema import alembic_config
-from tests.support.databases import migrated_database, temporary_database
+from tests.support.databases import migrated_engine, temporary_database
 
 LEI = "529900T8BM49AURSDO55"  # a LEI with valid check digits (normalised as for matching)
 
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
+    with migrated_engine(MIGRATIONS) as engine:
         yield engine
-        engine.dispose()
 
 
 def q(name: str, country: str | None = "DE", ref: str | None = None, **identifiers: str) -> OrganisationQuery:

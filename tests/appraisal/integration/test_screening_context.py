@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 from sqlalchemy import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session
 
 from rsc_appraisal.app import MIGRATIONS
 from rsc_appraisal.matching import MatcherSettings
@@ -19,17 +19,15 @@ from rsc_appraisal.references import service as references
 from rsc_appraisal.screenings.context import ContextCache, build_context
 from rsc_appraisal.seed import seed_references
 from rsc_appraisal.watchlists.importers.demo import demo_file
-from tests.support.databases import migrated_database
+from tests.support.databases import migrated_engine
 
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
+    with migrated_engine(MIGRATIONS) as engine:
         with Session(engine) as session:
             seed_references(session)
         yield engine
-        engine.dispose()
 
 
 def activate_policy(engine: Engine, version: str, match_threshold: float) -> None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session
 
 from rsc_common.db.types import utcnow
 from rsc_common.http import PROBLEM_JSON, create_app
@@ -26,7 +26,7 @@ from rsc_intake.proposals.models import Proposal, ProposalStatus
 from rsc_intake.settings import IntakeSettings
 from tests.intake.test_attachments_unit import make_docx, make_pdf
 from tests.support.apps import settings_for
-from tests.support.databases import migrated_database
+from tests.support.databases import migrated_engine
 from tests.support.keycloak import bearer
 
 ORG_A = uuid.UUID("0b5e7d2c-1a4f-4c1e-9a63-6f3b2f6d0a01")
@@ -46,10 +46,8 @@ def storage_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
+    with migrated_engine(MIGRATIONS) as engine:
         yield engine
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")

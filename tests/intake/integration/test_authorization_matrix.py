@@ -31,7 +31,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
-from sqlmodel import Session, create_engine
+from sqlmodel import Session
 
 from rsc_common.db.types import utcnow
 from rsc_common.events import EventEnvelope
@@ -44,7 +44,7 @@ from rsc_intake.safeguards.handlers import on_safeguards_proposed
 from rsc_intake.seed import DEMO_CALL_IDENTIFIER, seed
 from rsc_intake.settings import IntakeSettings
 from tests.support.apps import settings_for
-from tests.support.databases import migrated_database
+from tests.support.databases import migrated_engine
 from tests.support.keycloak import token_for
 from tests.support.proposals import complete_content
 
@@ -481,11 +481,9 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
+    with migrated_engine(MIGRATIONS) as engine:
         seed(None, engine)
         yield engine
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")

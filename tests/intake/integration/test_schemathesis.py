@@ -35,7 +35,7 @@ from fastapi.testclient import TestClient
 from hypothesis import strategies as st
 from schemathesis.python import asgi
 from sqlalchemy import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session
 from starlette.types import ASGIApp
 
 from rsc_common.db.types import utcnow
@@ -48,7 +48,7 @@ from rsc_intake.safeguards.handlers import on_safeguards_proposed
 from rsc_intake.seed import DEMO_CALL_IDENTIFIER, seed
 from rsc_intake.settings import IntakeSettings
 from tests.support.apps import settings_for
-from tests.support.databases import migrated_database
+from tests.support.databases import migrated_engine
 from tests.support.fuzz import CHECKS, as_served, hypothesis_settings
 from tests.support.keycloak import token_for
 from tests.support.proposals import complete_content
@@ -172,11 +172,9 @@ as_admin = load({
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
+    with migrated_engine(MIGRATIONS) as engine:
         seed(None, engine)
         yield engine
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")

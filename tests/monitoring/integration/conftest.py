@@ -7,20 +7,18 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from rsc_monitoring.app import MIGRATIONS
-from tests.support.databases import migrated_database
+from tests.support.databases import migrated_engine
 from tests.support.temporal import time_skipping
 
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
+    with migrated_engine(MIGRATIONS) as engine:
         yield engine
-        engine.dispose()
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -14,15 +14,13 @@ from rsc_monitoring.app import MIGRATIONS
 from rsc_monitoring.audit.chain import GENESIS, SQL_ENTRY_HASH, ChainedFields, entry_hash
 from rsc_monitoring.audit.verify import verify
 from tests.monitoring.audit_support import append_events, decided
-from tests.support.databases import migrated_database
+from tests.support.databases import migrated_database, migrated_engine
 
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
+    with migrated_engine(MIGRATIONS) as engine:
         yield engine
-        engine.dispose()
 
 
 def tamper(engine: Engine, sql: str, **params) -> None:

@@ -19,7 +19,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.python import asgi
 from sqlalchemy import Engine
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, select
 from starlette.types import ASGIApp
 
 from rsc_common.auth import Principal
@@ -36,7 +36,7 @@ from rsc_monitoring.settings import MonitoringSettings
 from tests.monitoring.audit_support import append_events, decided
 from tests.monitoring.grant_support import ORG_A, award
 from tests.support.apps import settings_for
-from tests.support.databases import migrated_database
+from tests.support.databases import migrated_engine
 from tests.support.fuzz import CHECKS, as_served, hypothesis_settings
 from tests.support.keycloak import subject_of, token_for
 
@@ -83,10 +83,8 @@ HYPOTHESIS = hypothesis_settings(MAX_EXAMPLES)
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Engine]:
-    with migrated_database(MIGRATIONS) as url:
-        engine = create_engine(url)
+    with migrated_engine(MIGRATIONS) as engine:
         yield engine
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")
