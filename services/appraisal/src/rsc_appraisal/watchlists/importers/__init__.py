@@ -22,8 +22,8 @@ Decisions common to all formats:
 - Countries: ISO 3166-1 alpha-2 in any case -> upper case. FollowTheMoney region codes whose prefix is an ISO
   country (ua-cri, ua-dpr, ge-ab, cy-trnc, md-pmr, gb-sct...) -> that country, with a warning. Other codes that
   FollowTheMoney knows but ISO 3166-1 lacks (xk, suhh, csxx, yucs, dd, zr, eu, un, zz, ...) -> left out of
-  the entry with a warning, never guessed. Anything else (qq, an alpha-3 code, a country's name) is a problem. The same rule applies to
-  all three formats. EU `00` means "unknown" and is ignored.
+  the entry with a warning, never guessed. Anything else (qq, an alpha-3 code, a country's name) is a problem.
+  The same rule applies to all three formats. EU `00` means "unknown" and is ignored.
 - Identifiers: schemes lei, ror, pic, vat, registration only (`IDENTIFIER_RULES`): LEI upper-case with valid
   ISO 17442 check digits; ROR stored bare (no https://ror.org/); PIC 9 digits; VAT upper-case without spaces,
   dots or hyphens. One value per scheme (the contract holds one): the first valid one is kept, others warned about.
