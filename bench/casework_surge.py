@@ -85,6 +85,17 @@ class CaseworkIntake(Intake):
         return Draft(created.json()["id"], len(content["partners"]))
 
 
+def add_load_arguments(p: argparse.ArgumentParser) -> None:
+    """The submissions' shape and the load generator's settings (shared with bench.scale_out)."""
+    p.add_argument("--red-flag-share", type=float, default=RED_FLAG_SHARE, help="share of red-flagged proposals")
+    p.add_argument("--partners-min", type=int, default=3)
+    p.add_argument("--partners-max", type=int, default=8)
+    p.add_argument("--prep-concurrency", type=int, default=8)
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--client-shards", type=int, default=64)
+    p.add_argument("--seed", type=int, default=2028)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.casework_surge", description=__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=None, help="submissions (default 10000; --quick 600)")
@@ -95,13 +106,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--quick", action="store_true", help="600 submissions in 60 s; prints only")
     p.add_argument("--drain-timeout", type=float, default=900.0, help="wait this long for the backlog, seconds")
-    p.add_argument("--red-flag-share", type=float, default=RED_FLAG_SHARE, help="share of red-flagged proposals")
-    p.add_argument("--partners-min", type=int, default=3)
-    p.add_argument("--partners-max", type=int, default=8)
-    p.add_argument("--prep-concurrency", type=int, default=8)
-    p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--client-shards", type=int, default=64)
-    p.add_argument("--seed", type=int, default=2028)
+    add_load_arguments(p)
     p.add_argument("--base-url", default="http://127.0.0.1:8101")
     p.add_argument("--token-url", default="http://127.0.0.1:18080/realms/rsc/protocol/openid-connect/token")
     p.add_argument("--client-id", default="rsc-cli")

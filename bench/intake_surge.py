@@ -29,6 +29,7 @@ import sys
 import time
 import types
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -218,19 +219,19 @@ class Intake:
     # -- submission ---------------------------------------------------------------------------
 
     async def submit(self, sub: Submission) -> None:
-        sub.sent = time.perf_counter()
-        sub.sent_wall = time.time()
+        headers = {**self.tokens.header, "Idempotency-Key": str(uuid.uuid4())}
+        await self.timed(sub, lambda client: client.post(f"/v1/proposals/{sub.draft.id}/submit", headers=headers))
+
+    async def timed(self, sub: Submission, send: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]) -> None:
+        """Send one submission on the next client (`send`), recording its timing, status and version."""
+        sub.sent, sub.sent_wall = time.perf_counter(), time.time()
         try:
             self._next += 1
-            response = await self.clients[self._next % len(self.clients)].post(
-                f"/v1/proposals/{sub.draft.id}/submit",
-                headers={**self.tokens.header, "Idempotency-Key": str(uuid.uuid4())},
-            )
+            response = await send(self.clients[self._next % len(self.clients)])
             sub.status = response.status_code
             if response.status_code == 201:
                 version = response.json()["version"]
-                sub.version = version["version"]
-                sub.server_at = epoch(version.get("submitted_at"))
+                sub.version, sub.server_at = version["version"], epoch(version.get("submitted_at"))
             else:
                 sub.error = f"HTTP {response.status_code}"
         except httpx.TimeoutException as exc:
@@ -238,8 +239,7 @@ class Intake:
         except httpx.HTTPError as exc:
             sub.error = type(exc).__name__
         finally:
-            sub.done = time.perf_counter()
-            sub.done_wall = time.time()
+            sub.done, sub.done_wall = time.perf_counter(), time.time()
 
     async def reconcile(self, subs: list[Submission]) -> collections.Counter:
         """For submissions the client saw fail: did the server commit them anyway? (A client timeout

@@ -44,7 +44,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from bench import replicas as rp
-from bench.casework_surge import RED_FLAG_SHARE, CaseworkIntake, secs
+from bench.casework_surge import CaseworkIntake, add_load_arguments, secs
 from bench.common import (
     RESULTS,
     CpuMeter,
@@ -52,7 +52,6 @@ from bench.common import (
     Table,
     arrival_times,
     cpu_table,
-    epoch,
     machine,
     outside_load,
     percentile,
@@ -91,26 +90,15 @@ class ScaleOutIntake(CaseworkIntake):
         self.balancer = balancer
 
     async def submit(self, sub: LbSubmission) -> None:  # type: ignore[override]
-        sub.sent, sub.sent_wall = time.perf_counter(), time.time()
         headers = {**self.tokens.header, "Idempotency-Key": str(uuid.uuid4())}  # the same on every retry
-        try:
-            self._next += 1
-            client = self.clients[self._next % len(self.clients)]
+
+        async def send(client: httpx.AsyncClient) -> httpx.Response:
             response, sub.attempts, sub.retry_errors = await self.balancer.request(
                 client, "POST", f"/v1/proposals/{sub.draft.id}/submit", attempts=self.args.attempts, headers=headers
             )
-            sub.status = response.status_code
-            if response.status_code == 201:
-                version = response.json()["version"]
-                sub.version, sub.server_at = version["version"], epoch(version.get("submitted_at"))
-            else:
-                sub.error = f"HTTP {response.status_code}"
-        except httpx.TimeoutException as exc:
-            sub.error = f"timeout ({type(exc).__name__})"
-        except httpx.HTTPError as exc:
-            sub.error = type(exc).__name__
-        finally:
-            sub.done, sub.done_wall = time.perf_counter(), time.time()
+            return response
+
+        await self.timed(sub, send)
 
     async def open_loop_lb(self, drafts: list[Draft], arrivals: list[tuple[float, str]], start: float):
         subs: list[LbSubmission] = []
@@ -719,13 +707,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--drain-timeout", type=float, default=None, help="wait for screening, s (default 600; quick 180)")
     p.add_argument("--mail-timeout", type=float, default=None, help="wait for e-mail, s (default 300; quick 90)")
     p.add_argument("--grace", type=float, default=5.0, help="wait for late duplicates, s")
-    p.add_argument("--red-flag-share", type=float, default=RED_FLAG_SHARE)
-    p.add_argument("--partners-min", type=int, default=3)
-    p.add_argument("--partners-max", type=int, default=8)
-    p.add_argument("--prep-concurrency", type=int, default=8)
-    p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--client-shards", type=int, default=64)
-    p.add_argument("--seed", type=int, default=2028)
+    add_load_arguments(p)
     p.add_argument(
         "--token-url", default=f"http://127.0.0.1:{rp.KEYCLOAK_PORT}/realms/rsc/protocol/openid-connect/token"
     )
