@@ -31,10 +31,10 @@ from kafka.errors import CommitFailedError, KafkaError
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
+from rsc_common.db.upsert import insert
 from rsc_common.events.catalog import parse_data
 from rsc_common.events.envelope import EventData, EventEnvelope
 from rsc_common.events.models import ProcessedEvent

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
 from rsc_appraisal.calls.models import CallReference
@@ -26,6 +25,7 @@ from rsc_appraisal.screenings import service as screenings
 from rsc_appraisal.screenings.context import EngineContext
 from rsc_appraisal.screenings.models import AppraisalProposal, ProposalState, Screening, ScreeningTrigger
 from rsc_common.db.types import utcnow
+from rsc_common.db.upsert import insert as pg_insert
 from rsc_common.events.catalog import model_for
 from rsc_common.events.outbox import add_event
 

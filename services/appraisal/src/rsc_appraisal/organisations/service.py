@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
 from rsc_appraisal.engine.contracts import OrganisationQuery
@@ -23,6 +22,7 @@ from rsc_appraisal.organisations.models import (
     OrganisationOccurrence,
 )
 from rsc_common.db.types import utcnow as _now
+from rsc_common.db.upsert import insert as pg_insert
 from rsc_common.http.problem import ProblemError
 
 

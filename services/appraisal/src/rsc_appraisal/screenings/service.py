@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
 from rsc_appraisal.engine.contracts import MatchCandidate, MatchResult, OrganisationQuery, ScreeningResult
@@ -28,6 +27,7 @@ from rsc_appraisal.screenings.models import (
     ScreeningTrigger,
 )
 from rsc_common.db.types import utcnow
+from rsc_common.db.upsert import insert as pg_insert
 from rsc_common.events.outbox import add_event
 from rsc_common.events.types import ProposalScreened, ProposalSnapshot, ScreenedFlag, ScreeningHitFound
 from rsc_common.http.problem import ProblemError

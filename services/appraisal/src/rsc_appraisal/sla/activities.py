@@ -17,13 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, func, update
-from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from rsc_appraisal.sla.contracts import RECORD_ACTIVITY, NoticeKind, RecordSlaInput, RecordSlaResult
 from rsc_appraisal.sla.models import SlaClockEventRow, SlaClockRow
 from rsc_common.db import session_factory
+from rsc_common.db.upsert import insert
 from rsc_common.events import EventData, add_event
 from rsc_common.events.types import SlaBreached, SlaClockChanged, SlaEscalated, SlaExtended, SlaReminder
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
+from rsc_common.db.upsert import insert as pg_insert
 from rsc_common.events import EventEnvelope
 from rsc_common.events.types import (
     AppraisalCleared,
@@ -28,20 +28,22 @@ from rsc_monitoring.facts.models import CallFact, ProposalFact
 FINAL_VERDICTS = ("cleared", "cleared_with_safeguards", "not_fundable")
 
 
-def _row(session: Session, proposal_id: uuid.UUID, version: int, *, lock: bool) -> dict[str, Any] | None:
+def _locked_row(session: Session, proposal_id: uuid.UUID, version: int) -> dict[str, Any] | None:
     table = ProposalFact.__table__
-    query = select(table).where(table.c.proposal_id == proposal_id, table.c.version == version)
-    found = session.execute(query.with_for_update() if lock else query).mappings().first()
+    query = select(table).where(table.c.proposal_id == proposal_id, table.c.version == version).with_for_update()
+    found = session.execute(query).mappings().first()
     return dict(found) if found is not None else None
 
 
 def upsert_fact(session: Session, proposal_id: uuid.UUID, version: int, **values: Any) -> None:
     """Insert or update the fact's given columns, and move the daily report counts with it."""
     table = ProposalFact.__table__
-    before = _row(session, proposal_id, version, lock=True)
+    before = _locked_row(session, proposal_id, version)
     statement = pg_insert(table).values(proposal_id=proposal_id, version=version, **values)
-    session.execute(statement.on_conflict_do_update(index_elements=["proposal_id", "version"], set_=values))
-    after = _row(session, proposal_id, version, lock=False)
+    upserted = session.execute(
+        statement.on_conflict_do_update(index_elements=["proposal_id", "version"], set_=values).returning(*table.c)
+    )
+    after = dict(upserted.mappings().one())
     if after["verdict_at"] and after["submitted_at"] and after["verdict"] in FINAL_VERDICTS:
         days = (after["verdict_at"] - after["submitted_at"]).total_seconds() / 86400
         if after["appraisal_days"] != days:

@@ -17,9 +17,9 @@ from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
+from rsc_common.db.upsert import insert as pg_insert
 from rsc_monitoring.facts.models import ReportRollup
 
 THIRD_COUNTRY = "third_country"
@@ -52,12 +52,18 @@ def apply(session: Session, before: Mapping[str, Any] | None, after: Mapping[str
     delta = contributions(after)
     delta.subtract(contributions(before))
     changes = sorted((key, n) for key, n in delta.items() if n)
+    if not changes:
+        return
     table = ReportRollup.__table__
-    for (day, dim, key), n in changes:
-        statement = pg_insert(table).values(day=day, dim=dim, key=key, count=n)
-        session.execute(
-            statement.on_conflict_do_update(index_elements=["day", "dim", "key"], set_={"count": table.c.count + n})
+    # one statement for the whole delta (rows in key order, which is the order PostgreSQL locks them in)
+    statement = pg_insert(table).values(
+        [{"day": day, "dim": dim, "key": key, "count": n} for (day, dim, key), n in changes]
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["day", "dim", "key"], set_={"count": table.c.count + statement.excluded.count}
         )
+    )
 
 
 REBUILD = """

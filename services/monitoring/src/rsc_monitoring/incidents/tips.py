@@ -12,9 +12,9 @@ import hmac
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
+from rsc_common.db.upsert import insert as pg_insert
 from rsc_common.http.problem import ProblemError
 from rsc_monitoring.incidents.models import TipRate
 from rsc_monitoring.incidents.policy import IncidentPolicy

@@ -9,10 +9,10 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
 from rsc_common.db.types import utcnow
+from rsc_common.db.upsert import insert as pg_insert
 from rsc_common.events import EventEnvelope
 from rsc_notifications.deliveries.models import CaseAssignment, Notification, ParkedEvent, ProposalContact
 from rsc_notifications.inbox.models import InboxItem

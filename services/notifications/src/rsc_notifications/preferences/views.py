@@ -7,10 +7,10 @@ from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import select
 
 from rsc_common.auth import CurrentPrincipal
+from rsc_common.db.upsert import insert as pg_insert
 from rsc_common.http import SessionDep
 from rsc_common.http.problem import ProblemError
 from rsc_notifications.preferences.models import Preference
