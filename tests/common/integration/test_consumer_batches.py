@@ -1,9 +1,14 @@
-"""Batch handlers on the real broker: runs of consecutive records, order kept around single handlers,
-a poison record in a run dead-lettered alone."""
+"""Batch handlers and `database_only` groups on the real broker: runs of consecutive records, order kept
+around single handlers, a poison record in a run or group dead-lettered alone, one transaction per group."""
 
 from __future__ import annotations
 
-from rsc_common.events import EventEnvelope
+import threading
+import uuid
+
+from sqlalchemy import text
+
+from rsc_common.events import ConsumerConfig, EventConsumer, EventEnvelope, database_only
 from rsc_common.events.producer import make_producer
 from rsc_common.events.topics import dead_letter_topic
 from tests.common.integration.events_support import (
@@ -82,3 +87,77 @@ def test_a_poison_record_in_a_run_is_dead_lettered_alone() -> None:
     assert len(dead) == 1
     assert EventEnvelope.from_bytes(dead[0].value).data["seq"] == 13
     assert "cannot handle thirteen" in dict(dead[0].headers)["dlt.error"].decode()
+
+
+def consumer_for(engine, topic: str, handlers: dict) -> EventConsumer:
+    """A consumer that is not polling: the test hands it the partition's records as one poll would."""
+    config = ConsumerConfig(
+        group_id=f"group-{uuid.uuid4().hex[:8]}",
+        topics=[topic],
+        bootstrap_servers=KAFKA_BOOTSTRAP,
+        backoff_initial=0.05,
+        backoff_max=0.5,
+    )
+    return EventConsumer(config, engine, handlers, make_producer(KAFKA_BOOTSTRAP, "test-dlt"))
+
+
+def test_database_only_records_share_a_transaction_and_keep_their_order_around_other_handlers() -> None:
+    topic = fresh_topic()
+    grouped, single = ping_type(topic), ping_type(topic)
+    transactions: dict[int, int] = {}
+    order: list[int] = []
+
+    def handle(session, envelope, data) -> None:
+        transactions[data.seq] = session.execute(text("select txid_current()")).scalar_one()
+        order.append(data.seq)
+        record_received(session, envelope, data)
+
+    with messaging_database() as engine:
+        send(
+            topic,
+            *(ping(grouped.event_type, n) for n in (1, 2, 3)),
+            ping(single.event_type, 4),
+            *(ping(grouped.event_type, n) for n in (5, 6)),
+        )
+        records = read_to_end(topic)
+        handlers = {grouped.event_type: database_only(lambda *a: handle(*a)), single.event_type: handle}
+        consumer = consumer_for(engine, topic, handlers)
+        assert consumer.process_records(records, threading.Event())
+        with engine.connect() as conn:
+            ledger = conn.execute(text("select count(*) from processed_event")).scalar_one()
+        assert len(received_rows(engine)) == 6
+        # handed again (a redelivery after a lost commit): the ledger skips every one of them
+        assert consumer.process_records(records, threading.Event())
+        assert len(received_rows(engine)) == 6
+    assert order == [1, 2, 3, 4, 5, 6]
+    assert ledger == 6
+    assert transactions[1] == transactions[2] == transactions[3]
+    assert transactions[5] == transactions[6]
+    assert len({transactions[1], transactions[4], transactions[5]}) == 3
+
+
+def test_a_poison_record_in_a_group_rolls_the_group_back_and_is_dead_lettered_alone() -> None:
+    topic = fresh_topic()
+    grouped = ping_type(topic)
+    calls: list[int] = []
+
+    @database_only
+    def handle(session, envelope, data) -> None:
+        calls.append(data.seq)
+        record_received(session, envelope, data)  # written before failing: must not survive
+        if data.seq == 13:
+            raise ValueError("cannot handle thirteen")
+
+    with messaging_database() as engine:
+        send(topic, *(ping(grouped.event_type, n) for n in (1, 13, 2)))
+        consumer = consumer_for(engine, topic, {grouped.event_type: handle})
+        assert consumer.process_records(read_to_end(topic), threading.Event())
+        dead = read_to_end(dead_letter_topic(topic))
+        assert [seq for _, seq, _ in received_rows(engine)] == [1, 2]
+        with engine.connect() as conn:
+            ledger = conn.execute(text("select count(*) from processed_event")).scalar_one()
+    assert ledger == 2
+    assert len(dead) == 1
+    assert EventEnvelope.from_bytes(dead[0].value).data["seq"] == 13
+    # together once (rolled back at 13), then one by one: 13 tried max_attempts (3) times
+    assert calls == [1, 13, 1, 13, 13, 13, 2]

@@ -1,6 +1,13 @@
 from rsc_common.events import types as _types  # noqa: F401  (registers the payloads)
 from rsc_common.events.catalog import parse_data, register, registered
-from rsc_common.events.consumer import BatchHandler, ConsumerConfig, EventConsumer, Handler, TransientError
+from rsc_common.events.consumer import (
+    BatchHandler,
+    ConsumerConfig,
+    EventConsumer,
+    Handler,
+    TransientError,
+    database_only,
+)
 from rsc_common.events.envelope import EventData, EventEnvelope
 from rsc_common.events.models import OutboxEvent, ProcessedEvent
 from rsc_common.events.outbox import add_event
@@ -19,6 +26,7 @@ __all__ = [
     "ProcessedEvent",
     "TransientError",
     "add_event",
+    "database_only",
     "make_producer",
     "parse_data",
     "register",

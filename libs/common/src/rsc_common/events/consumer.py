@@ -2,8 +2,10 @@
 
 For every record: decode the envelope and validate its payload against the catalogue; then, in
 ONE database transaction, insert (group, event id) into `processed_event` and run the handler. A
-redelivered event finds its row and is skipped. Offsets are committed only after the batch's
-transactions committed, so a crash re-delivers instead of losing.
+redelivered event finds its row and is skipped. Consecutive records whose handlers are marked
+`database_only` share that transaction (one commit per group; one by one again if the group fails).
+Offsets are committed only after the batch's transactions committed, so a crash re-delivers instead of
+losing.
 
 Failures: transient ones (database or network unavailable) are retried with capped exponential
 backoff for as long as it takes: the partition waits, nothing is lost. Anything else (a payload
@@ -22,7 +24,8 @@ import logging
 import random
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -49,6 +52,20 @@ Handler = Callable[[Session, EventEnvelope, EventData], None]
 # concurrently). Must be idempotent by itself: its records are not entered in the processed-event
 # ledger, so after a crash the whole run comes again.
 BatchHandler = Callable[[Session, list[tuple[EventEnvelope, EventData]]], None]
+
+
+def database_only(handler: Handler) -> Handler:
+    """Mark a handler whose only effects are writes through the session it is given (no workflow start or
+    signal, no commit of its own). Consecutive records with such handlers share one transaction: one
+    commit for the group instead of one per event, each event still entered in the processed-event
+    ledger. Should the group fail, it is rolled back and its records are handled one by one as usual, which
+    is only safe when the handlers did nothing outside the transaction."""
+    handler.database_only = True  # type: ignore[attr-defined]
+    return handler
+
+
+def is_database_only(handler: Handler | None) -> bool:
+    return getattr(handler, "database_only", False)
 
 
 class TransientError(Exception):
@@ -136,26 +153,37 @@ class EventConsumer:
     def process_records(self, records: list[ConsumerRecord], stop: threading.Event) -> bool:
         """Handle one partition's records in order. False only on stop.
 
-        Consecutive records whose event type has a batch handler are handed to it together; any other
-        record first closes the run, so per-subject order holds across both kinds of handler.
+        Consecutive records whose event type has a batch handler are handed to it together, and
+        consecutive records with `database_only` handlers are handled in one transaction; any other
+        record first closes the run or group, so per-subject order holds across every kind of handler.
         """
         run: list[tuple[ConsumerRecord, EventEnvelope, EventData]] = []
         run_handler: BatchHandler | None = None
+        group: list[tuple[ConsumerRecord, EventEnvelope, EventData]] = []
         for record in records:
             decoded = self._decode(record)
             if decoded is None:
                 continue
             envelope, data = decoded
             batch_handler = self.batch_handlers.get(envelope.type)
+            groupable = batch_handler is None and is_database_only(self.handlers.get(envelope.type))
             if run and batch_handler is not run_handler:
                 if not self._handle_run(run_handler, run, stop):
                     return False
                 run = []
+            if group and not groupable:
+                if not self._handle_group(group, stop):
+                    return False
+                group = []
             if batch_handler is not None:
                 run_handler = batch_handler
                 run.append((record, envelope, data))
+            elif groupable:
+                group.append((record, envelope, data))
             elif not self._handle_single(record, envelope, data, stop):
                 return False
+        if group:
+            return self._handle_group(group, stop)
         return not run or self._handle_run(run_handler, run, stop)
 
     def _decode(self, record: ConsumerRecord) -> tuple[EventEnvelope, EventData] | None:
@@ -173,9 +201,8 @@ class EventConsumer:
             self._dead_letter(record, f"payload does not match {envelope.type} v{envelope.schema_version}: {exc}", 1)
             return None
 
-    def _handle_single(
-        self, record: ConsumerRecord, envelope: EventEnvelope, data: EventData, stop: threading.Event
-    ) -> bool:
+    @contextmanager
+    def _record_span(self, record: ConsumerRecord, envelope: EventEnvelope) -> Iterator[None]:
         carrier = carrier_from_kafka_headers(record.headers)
         with _tracer.start_as_current_span(
             f"{record.topic} process", context=context_from_carrier(carrier), kind=SpanKind.CONSUMER
@@ -183,10 +210,33 @@ class EventConsumer:
             span.set_attribute("messaging.system", "kafka")
             span.set_attribute("messaging.consumer.group.name", self.config.group_id)
             span.set_attribute("messaging.message.id", str(envelope.id))
+            yield
+
+    def _handle_single(
+        self, record: ConsumerRecord, envelope: EventEnvelope, data: EventData, stop: threading.Event
+    ) -> bool:
+        with self._record_span(record, envelope):
             handler = self.handlers[envelope.type]
             return self._with_retries(
                 lambda: self._handle_once(envelope, data, handler), f"{envelope.type} {envelope.id}", [record], stop
             )
+
+    def _handle_group(
+        self, group: list[tuple[ConsumerRecord, EventEnvelope, EventData]], stop: threading.Event
+    ) -> bool:
+        """One transaction for records with `database_only` handlers; one by one if it fails."""
+        if len(group) == 1:
+            return self._handle_single(*group[0], stop)
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                for record, envelope, data in group:
+                    with self._record_span(record, envelope):
+                        self._ledger_then_handle(session, envelope, data, self.handlers[envelope.type])
+                session.commit()
+            return True
+        except Exception as exc:
+            log.info("a group of %d records failed (%s); handling them one by one", len(group), exc)
+            return all(self._handle_single(record, envelope, data, stop) for record, envelope, data in group)
 
     def _handle_run(
         self,
@@ -255,17 +305,22 @@ class EventConsumer:
 
     def _handle_once(self, envelope: EventEnvelope, data: EventData, handler: Handler) -> None:
         with Session(self.engine, expire_on_commit=False) as session:
-            inserted = session.execute(
-                insert(ProcessedEvent)
-                .values(consumer_group=self.config.group_id, event_id=envelope.id, event_type=envelope.type)
-                .on_conflict_do_nothing()
-                .returning(ProcessedEvent.event_id)
-            ).first()
-            if inserted is None:
-                log.info("skipping %s %s: already processed", envelope.type, envelope.id)
-                return
-            handler(session, envelope, data)
-            session.commit()
+            if self._ledger_then_handle(session, envelope, data, handler):
+                session.commit()
+
+    def _ledger_then_handle(self, session: Session, envelope: EventEnvelope, data: EventData, handler: Handler) -> bool:
+        """Enter the event in the processed-event ledger and run its handler; False when already processed."""
+        inserted = session.execute(
+            insert(ProcessedEvent)
+            .values(consumer_group=self.config.group_id, event_id=envelope.id, event_type=envelope.type)
+            .on_conflict_do_nothing()
+            .returning(ProcessedEvent.event_id)
+        ).first()
+        if inserted is None:
+            log.info("skipping %s %s: already processed", envelope.type, envelope.id)
+            return False
+        handler(session, envelope, data)
+        return True
 
     def _dead_letter(self, record: ConsumerRecord, error: str, attempts: int) -> None:
         topic = dead_letter_topic(record.topic)

@@ -11,7 +11,7 @@ import logging
 from sqlmodel import Session
 
 from rsc_common.db.types import utcnow
-from rsc_common.events import EventEnvelope
+from rsc_common.events import EventEnvelope, database_only
 from rsc_common.events.types import (
     FINAL_APPLICANT_STATUSES,
     AppraisalInformationRequested,
@@ -69,6 +69,6 @@ def on_information_requested(session: Session, _envelope: EventEnvelope, data: A
 
 
 HANDLERS = {
-    AppraisalStatusChanged.event_type: on_status_changed,
-    AppraisalInformationRequested.event_type: on_information_requested,
+    AppraisalStatusChanged.event_type: database_only(on_status_changed),
+    AppraisalInformationRequested.event_type: database_only(on_information_requested),
 }

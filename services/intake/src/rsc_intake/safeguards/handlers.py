@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from rsc_common.db.types import utcnow
-from rsc_common.events import EventEnvelope
+from rsc_common.events import EventEnvelope, database_only
 from rsc_common.events.types import SafeguardMeasureTerms, SafeguardMeasureUpdated, SafeguardsAgreed, SafeguardsProposed
 from rsc_intake.proposals.models import Proposal, ProposalStatus
 from rsc_intake.safeguards.models import SafeguardMeasure, SafeguardSet
@@ -144,7 +144,7 @@ def on_safeguards_agreed(session: Session, _envelope: EventEnvelope, data: Safeg
 
 
 HANDLERS = {
-    SafeguardsProposed.event_type: on_safeguards_proposed,
-    SafeguardMeasureUpdated.event_type: on_measure_updated,
-    SafeguardsAgreed.event_type: on_safeguards_agreed,
+    SafeguardsProposed.event_type: database_only(on_safeguards_proposed),
+    SafeguardMeasureUpdated.event_type: database_only(on_measure_updated),
+    SafeguardsAgreed.event_type: database_only(on_safeguards_agreed),
 }

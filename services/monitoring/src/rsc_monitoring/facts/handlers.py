@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from rsc_common.db.upsert import insert as pg_insert
-from rsc_common.events import EventEnvelope
+from rsc_common.events import EventEnvelope, database_only
 from rsc_common.events.types import (
     AppraisalCleared,
     AppraisalDecided,
@@ -55,12 +55,14 @@ def upsert_fact(session: Session, proposal_id: uuid.UUID, version: int, **values
     rollup.apply(session, before, after)
 
 
+@database_only
 def on_call_opened(session: Session, _e: EventEnvelope, data: CallOpened) -> None:
     values = {"identifier": data.identifier, "programme": data.programme_name, "closes_at": data.closes_at}
     statement = pg_insert(CallFact.__table__).values(call_id=data.call_id, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["call_id"], set_=values))
 
 
+@database_only
 def on_submitted(session: Session, _e: EventEnvelope, data: ProposalSubmitted | ProposalResubmitted) -> None:
     if data.version > 1:
         session.execute(
@@ -89,6 +91,7 @@ def on_submitted(session: Session, _e: EventEnvelope, data: ProposalSubmitted | 
     )
 
 
+@database_only
 def on_screened(session: Session, _e: EventEnvelope, data: ProposalScreened) -> None:
     if data.trigger != "submission":  # re-screenings after award are monitoring incidents, not statistics
         return
@@ -104,6 +107,7 @@ def on_screened(session: Session, _e: EventEnvelope, data: ProposalScreened) -> 
     )
 
 
+@database_only
 def on_cleared(session: Session, _e: EventEnvelope, data: AppraisalCleared) -> None:
     upsert_fact(
         session,
@@ -115,20 +119,24 @@ def on_cleared(session: Session, _e: EventEnvelope, data: AppraisalCleared) -> N
     )
 
 
+@database_only
 def on_decided(session: Session, _e: EventEnvelope, data: AppraisalDecided) -> None:
     if data.outcome == "not_fundable":  # the clearances arrive as appraisal.cleared
         upsert_fact(session, data.proposal_id, data.version, verdict="not_fundable", verdict_at=data.decided_at)
 
 
+@database_only
 def on_agreed(session: Session, _e: EventEnvelope, data: SafeguardsAgreed) -> None:
     upsert_fact(session, data.proposal_id, data.version, agreed_safeguards=sorted(m.measure_id for m in data.measures))
 
 
+@database_only
 def on_withdrawn(session: Session, _e: EventEnvelope, data: ProposalWithdrawn) -> None:
     if data.last_version >= 1:
         upsert_fact(session, data.proposal_id, data.last_version, verdict="withdrawn", verdict_at=data.withdrawn_at)
 
 
+@database_only
 def on_awarded(session: Session, _e: EventEnvelope, data: GrantAwarded) -> None:
     upsert_fact(session, data.proposal_id, data.version, signed_at=data.signed_at)
 

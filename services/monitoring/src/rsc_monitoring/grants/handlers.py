@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session, select
 
-from rsc_common.events import EventEnvelope
+from rsc_common.events import EventEnvelope, database_only
 from rsc_common.events.types import (
     GrantAttestationSubmitted,
     GrantAwarded,
@@ -45,6 +45,7 @@ def grant_handlers(gateway: MonitoringGateway, plan: MonitoringPlan) -> dict[str
         session.commit()  # the grant exists before its workflow records anything for it
         gateway.start_grant(workflow_input)
 
+    @database_only
     def on_submitted(session: Session, envelope: EventEnvelope, data: ProposalSubmitted | ProposalResubmitted) -> None:
         facts.on_submitted(session, envelope, data)
         service.attach_organisation(session, data.proposal_id, data.organisation_id)

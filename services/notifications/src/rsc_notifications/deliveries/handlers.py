@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from rsc_common.events import EventData, EventEnvelope, registered
+from rsc_common.events import EventData, EventEnvelope, database_only, registered
 from rsc_notifications.deliveries.service import notify
 from rsc_notifications.recipients.directory import Directory
 from rsc_notifications.settings import NotificationsSettings
@@ -26,6 +26,7 @@ def notification_handlers(settings: NotificationsSettings) -> dict[str, Callable
                 holder["d"] = Directory(settings.auth, settings.directory_cache_seconds)
             return holder["d"]
 
+    @database_only  # deliveries are rows; the e-mail and webhook loops send them
     def on_event(session: Session, envelope: EventEnvelope, _data: EventData) -> None:
         notify(session, directory(), envelope, settings.portal_url, timedelta(hours=settings.max_event_age_hours))
 
