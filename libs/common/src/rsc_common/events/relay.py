@@ -102,11 +102,13 @@ class OutboxRelay:
                     break  # keep per-key order: later rows wait for this one
             if self.on_published is not None:
                 self.on_published(sent)
-            now = utcnow()
-            for row in sent:
-                row.published_at = now
-                row.attempts += 1
-                session.add(row)
+            if sent:  # one UPDATE for the batch (the ORM would flush one per row)
+                table = OutboxEvent.__table__
+                session.execute(
+                    update(table)
+                    .where(table.c.id.in_([row.id for row in sent]))
+                    .values(published_at=utcnow(), attempts=table.c.attempts + 1)
+                )
             session.commit()
             return len(sent)
 

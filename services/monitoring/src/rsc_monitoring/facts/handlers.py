@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from rsc_common.db.upsert import insert as pg_insert
+from rsc_common.db.upsert import upsert_statement
 from rsc_common.events import EventEnvelope, database_only
 from rsc_common.events.types import (
     AppraisalCleared,
@@ -28,30 +29,25 @@ from rsc_monitoring.facts.models import CallFact, ProposalFact
 FINAL_VERDICTS = ("cleared", "cleared_with_safeguards", "not_fundable")
 
 
-def _locked_row(session: Session, proposal_id: uuid.UUID, version: int) -> dict[str, Any] | None:
-    table = ProposalFact.__table__
-    query = select(table).where(table.c.proposal_id == proposal_id, table.c.version == version).with_for_update()
-    found = session.execute(query).mappings().first()
-    return dict(found) if found is not None else None
+# Statements built once (building one costs about as much as running it; their compiled forms are cached).
+_FACT = ProposalFact.__table__
+_KEY = (_FACT.c.proposal_id == bindparam("key_proposal")) & (_FACT.c.version == bindparam("key_version"))
+_LOCK_FACT = select(_FACT).where(_KEY).with_for_update()
+_SET_DAYS = update(_FACT).where(_KEY).values(appraisal_days=bindparam("days"))
 
 
 def upsert_fact(session: Session, proposal_id: uuid.UUID, version: int, **values: Any) -> None:
     """Insert or update the fact's given columns, and move the daily report counts with it."""
-    table = ProposalFact.__table__
-    before = _locked_row(session, proposal_id, version)
-    statement = pg_insert(table).values(proposal_id=proposal_id, version=version, **values)
-    upserted = session.execute(
-        statement.on_conflict_do_update(index_elements=["proposal_id", "version"], set_=values).returning(*table.c)
-    )
-    after = dict(upserted.mappings().one())
+    key = {"key_proposal": proposal_id, "key_version": version}
+    found = session.execute(_LOCK_FACT, key).mappings().first()
+    before = dict(found) if found is not None else None
+    row = {"proposal_id": proposal_id, "version": version, **values}
+    statement = upsert_statement(_FACT, ("proposal_id", "version"), tuple(sorted(values)), returning=True)
+    after = dict(session.execute(statement, row).mappings().one())
     if after["verdict_at"] and after["submitted_at"] and after["verdict"] in FINAL_VERDICTS:
         days = (after["verdict_at"] - after["submitted_at"]).total_seconds() / 86400
         if after["appraisal_days"] != days:
-            session.execute(
-                update(table)
-                .where(table.c.proposal_id == proposal_id, table.c.version == version)
-                .values(appraisal_days=days)
-            )
+            session.execute(_SET_DAYS, key | {"days": days})
     rollup.apply(session, before, after)
 
 

@@ -48,22 +48,22 @@ def contributions(row: Mapping[str, Any] | None) -> Counter[Key]:
     return out
 
 
+_ROLLUP = ReportRollup.__table__
+_ADD = pg_insert(_ROLLUP)
+_ADD = _ADD.on_conflict_do_update(
+    index_elements=["day", "dim", "key"], set_={"count": _ROLLUP.c.count + _ADD.excluded.count}
+)
+
+
 def apply(session: Session, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
     delta = contributions(after)
     delta.subtract(contributions(before))
     changes = sorted((key, n) for key, n in delta.items() if n)
     if not changes:
         return
-    table = ReportRollup.__table__
-    # one statement for the whole delta (rows in key order, which is the order PostgreSQL locks them in)
-    statement = pg_insert(table).values(
-        [{"day": day, "dim": dim, "key": key, "count": n} for (day, dim, key), n in changes]
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["day", "dim", "key"], set_={"count": table.c.count + statement.excluded.count}
-        )
-    )
+    # one executemany for the whole delta, rows in key order (the order their locks are taken in); the
+    # statement is built once (a multi-row VALUES would be compiled anew every time)
+    session.execute(_ADD, [{"day": day, "dim": dim, "key": key, "count": n} for (day, dim, key), n in changes])
 
 
 REBUILD = """

@@ -9,10 +9,12 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from rsc_common.db.types import utcnow
 from rsc_common.db.upsert import insert as pg_insert
+from rsc_common.db.upsert import upsert_statement
 from rsc_common.events import EventEnvelope
 from rsc_notifications.deliveries.models import CaseAssignment, Notification, ParkedEvent, ProposalContact
 from rsc_notifications.inbox.models import InboxItem
@@ -43,14 +45,12 @@ def fold(session: Session, envelope: EventEnvelope) -> None:
             "title": details.get("title"),
             "call_identifier": d["call_identifier"],
         }
-        statement = pg_insert(ProposalContact.__table__).values(proposal_id=d["proposal_id"], **values)
-        session.execute(statement.on_conflict_do_update(index_elements=["proposal_id"], set_=values))
+        statement = upsert_statement(ProposalContact.__table__, ("proposal_id",), tuple(values))
+        session.execute(statement, {"proposal_id": d["proposal_id"], **values})
     elif envelope.type == "appraisal.case_changed":
         values = {"case_id": d["case_id"], "assignees": d.get("assignees", []), "updated_at": utcnow()}
-        statement = pg_insert(CaseAssignment.__table__).values(
-            proposal_id=d["proposal_id"], version=d["version"], **values
-        )
-        session.execute(statement.on_conflict_do_update(index_elements=["proposal_id", "version"], set_=values))
+        statement = upsert_statement(CaseAssignment.__table__, ("proposal_id", "version"), tuple(values))
+        session.execute(statement, {"proposal_id": d["proposal_id"], "version": d["version"], **values})
 
 
 def mode_for(session: Session, subject: str, category: str) -> str:
@@ -187,8 +187,14 @@ def _organisation_of(session: Session, data: dict[str, Any]) -> str | None:
     return str(contact.organisation_id) if contact else None
 
 
+_SUBSCRIPTION = WebhookSubscription.__table__
+_ACTIVE_WEBHOOKS = sa_select(_SUBSCRIPTION.c.id, _SUBSCRIPTION.c.event_types, _SUBSCRIPTION.c.organisation_id).where(
+    _SUBSCRIPTION.c.active
+)
+
+
 def _webhooks(session: Session, envelope: EventEnvelope) -> None:
-    subscriptions = session.exec(select(WebhookSubscription).where(WebhookSubscription.active)).all()
+    subscriptions = session.execute(_ACTIVE_WEBHOOKS).all()  # every event asks: a prebuilt Core query
     organisation = None
     for subscription in subscriptions:
         if envelope.type not in subscription.event_types and "*" not in subscription.event_types:
