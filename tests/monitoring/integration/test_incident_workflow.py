@@ -14,10 +14,11 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from rsc_common.auth import Principal
+from rsc_common.contracts.incidents import MeasureStatus
 from rsc_monitoring.incidents import service
 from rsc_monitoring.incidents.activities import incident_activities
 from rsc_monitoring.incidents.contracts import IncidentRef
-from rsc_monitoring.incidents.machine import Channel, MeasureStatus
+from rsc_monitoring.incidents.machine import Channel
 from rsc_monitoring.incidents.models import Incident
 from rsc_monitoring.incidents.policy import default_policy
 from rsc_monitoring.incidents.workflow import IncidentHandlingWorkflow

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from rsc_common.contracts.incidents import Status
 from rsc_monitoring.incidents.deadlines import MeasureDue, deadlines
-from rsc_monitoring.incidents.machine import TRANSITIONS, Status
+from rsc_monitoring.incidents.machine import TRANSITIONS
 from rsc_monitoring.incidents.policy import default_policy
 
 FRIDAY = datetime(2027, 3, 5, 10, 0, tzinfo=UTC)

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from rsc_common.contracts.incidents import MeasureStatus, Status
 from rsc_monitoring.app import build_app
-from rsc_monitoring.incidents.machine import MEASURE_TRANSITIONS, TRANSITIONS, MeasureStatus, Status
+from rsc_monitoring.incidents.machine import MEASURE_TRANSITIONS, TRANSITIONS
 from rsc_monitoring.incidents.schemas import IncidentDetail, MeasurePublic
 from rsc_monitoring.settings import MonitoringSettings
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from starlette.datastructures import FormData
 
-from rsc_portal.incidents import deadlines, forms, vocabulary
+from rsc_common.contracts import incidents
+from rsc_portal.incidents import deadlines, forms
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
@@ -62,14 +63,20 @@ def test_met_deadlines_are_no_alarm() -> None:
     assert deadlines.worst(deadlines.all_of(incident, NOW)) == "due_soon"
 
 
-def test_the_vocabulary_is_the_apis() -> None:
-    """Filters and form choices only (which transitions are allowed, the incident detail says)."""
-    from rsc_monitoring.incidents import machine as api
+def test_the_choices_are_the_monitoring_apis_vocabulary() -> None:
+    """One vocabulary (rsc_common.contracts.incidents): the API's state machine and schemas use it, the portal
+    offers it. Which transitions are allowed, the incident detail says."""
+    from rsc_monitoring.incidents import machine, schemas
 
-    assert tuple(s.value for s in api.Status) == vocabulary.STATUSES
-    assert tuple(s.value for s in api.Severity) == vocabulary.SEVERITIES
-    assert tuple(k.value for k in api.MeasureKind) == vocabulary.MEASURE_KINDS
-    assert tuple(s.value for s in api.MeasureStatus) == vocabulary.MEASURE_STATUSES
+    assert machine.Status is incidents.Status
+    assert schemas.MeasureCreate.model_fields["kind"].annotation is incidents.MeasureKind
+    assert schemas.EvidenceCreate.model_fields["kind"].annotation is incidents.EvidenceKind
+    assert {s for pair in machine.TRANSITIONS for s in pair} == set(incidents.Status)
+    assert tuple(incidents.Status) == forms.STATUSES
+    assert tuple(incidents.Severity) == forms.SEVERITIES
+    assert tuple(incidents.MeasureKind) == forms.MEASURE_KINDS
+    assert tuple(incidents.MeasureStatus) == forms.MEASURE_STATUSES
+    assert forms.EVIDENCE_KINDS == ("note", "evidence")
 
 
 def test_form_readers() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from rsc_monitoring.incidents.machine import MeasureStatus, Status
+from rsc_common.contracts.incidents import MeasureStatus, Status
 from rsc_monitoring.incidents.policy import IncidentPolicy
 
 

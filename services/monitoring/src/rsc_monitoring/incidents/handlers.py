@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
+from rsc_common.contracts.incidents import Severity
 from rsc_common.events import EventEnvelope
 from rsc_common.events.types import IncidentChanged, IncidentMeasureUpdated, IncidentReported, ScreeningHitFound
 from rsc_monitoring.gateway import MonitoringGateway
 from rsc_monitoring.grants.models import GrantAward
 from rsc_monitoring.incidents import service
-from rsc_monitoring.incidents.machine import Channel, Severity
+from rsc_monitoring.incidents.machine import Channel
 from rsc_monitoring.incidents.policy import default_policy
 from rsc_monitoring.incidents.types import IncidentType
 

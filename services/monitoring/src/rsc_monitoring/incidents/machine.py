@@ -1,25 +1,12 @@
-"""Incident states and the transitions between them, keyed by (from, to): anything else is refused."""
+"""Incident states and the transitions between them, keyed by (from, to): anything else is refused. The
+vocabulary itself is part of the API contract (`rsc_common.contracts.incidents`), shared with the portal."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from rsc_common.contracts.incidents import MeasureStatus, Status
 from rsc_common.http.problem import ProblemError
-
-
-class Status(StrEnum):
-    reported = "reported"
-    triaged = "triaged"
-    investigating = "investigating"
-    measures = "measures"
-    closed = "closed"
-
-
-class Severity(StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-    critical = "critical"
 
 
 class Channel(StrEnum):
@@ -28,26 +15,6 @@ class Channel(StrEnum):
     tip = "tip"
     list_hit = "list_hit"
     exercise = "exercise"
-
-
-class MeasureKind(StrEnum):
-    """Measures from shared/reference/domain.md §4b."""
-
-    request_for_information = "request_for_information"
-    corrective_plan = "corrective_plan"
-    stricter_safeguards = "stricter_safeguards"
-    payment_suspension = "payment_suspension"
-    switch_to_reimbursement = "switch_to_reimbursement"
-    termination = "termination"
-    recovery_of_funds = "recovery_of_funds"
-    authority_notification = "authority_notification"
-
-
-class MeasureStatus(StrEnum):
-    planned = "planned"
-    in_progress = "in_progress"
-    done = "done"
-    cancelled = "cancelled"
 
 
 S = Status

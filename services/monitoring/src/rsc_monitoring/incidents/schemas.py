@@ -5,8 +5,8 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
 
+from rsc_common.contracts.incidents import EvidenceKind, MeasureKind, MeasureStatus, Severity, Status
 from rsc_monitoring.incidents import machine
-from rsc_monitoring.incidents.machine import MeasureKind, MeasureStatus, Severity, Status
 from rsc_monitoring.incidents.types import IncidentType
 
 Title = Field(min_length=3, max_length=200)
@@ -87,7 +87,7 @@ class ClosureCreate(_In):
 
 
 class EvidenceCreate(_In):
-    kind: str = Field(pattern=r"^(note|evidence)$")
+    kind: EvidenceKind
     body: str = Body
     attachments: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from rsc_common.auth import Principal, Role
+from rsc_common.contracts.incidents import MeasureKind, MeasureStatus, Status
 from rsc_common.db.types import utcnow
 from rsc_common.events import add_event
 from rsc_common.events.types import (
@@ -26,7 +27,7 @@ from rsc_monitoring.grants import service as grants
 from rsc_monitoring.grants.models import GrantAward
 from rsc_monitoring.incidents import machine
 from rsc_monitoring.incidents.deadlines import Deadline, MeasureDue, deadlines
-from rsc_monitoring.incidents.machine import Channel, MeasureKind, MeasureStatus, Status
+from rsc_monitoring.incidents.machine import Channel
 from rsc_monitoring.incidents.models import (
     DeadlineRecord,
     Exercise,

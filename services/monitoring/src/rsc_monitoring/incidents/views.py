@@ -13,13 +13,14 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, or_, select
 
 from rsc_common.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
+from rsc_common.contracts.incidents import Severity, Status
 from rsc_common.db.types import utcnow
 from rsc_common.http import SessionDep
 from rsc_common.http.problem import ProblemError
 from rsc_monitoring.grants import service as grants
 from rsc_monitoring.grants.models import GrantAward
 from rsc_monitoring.incidents import service, tips
-from rsc_monitoring.incidents.machine import Channel, Severity, Status
+from rsc_monitoring.incidents.machine import Channel
 from rsc_monitoring.incidents.models import Exercise, Incident, IncidentChange, IncidentEvidence, IncidentMeasure
 from rsc_monitoring.incidents.policy import default_policy
 from rsc_monitoring.incidents.schemas import (

@@ -9,14 +9,23 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from rsc_common.contracts.incidents import EvidenceKind, MeasureKind, MeasureStatus, Severity, Status
 from rsc_portal.casework.forms import FormProblem, Posted, end_of_day, parse_date, text
-from rsc_portal.incidents.vocabulary import EVIDENCE_KINDS, MEASURE_KINDS, MEASURE_STATUSES, SEVERITIES
 
 __all__ = ["FormProblem", "Posted", "text"]
 
 REQUIRED = "incidents.error.required"
 LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 SUBJECT_SPLIT = re.compile(r"[\s,;]+")
+
+
+# the monitoring API's own vocabulary (rsc_common.contracts.incidents), for filters and choices; the API
+# validates again
+STATUSES = tuple(s.value for s in Status)
+EVIDENCE_KINDS = tuple(k.value for k in EvidenceKind)
+MEASURE_KINDS = tuple(k.value for k in MeasureKind)
+MEASURE_STATUSES = tuple(s.value for s in MeasureStatus)
+SEVERITIES = tuple(s.value for s in Severity)
 
 
 def _required(form: FormData, name: str, problems: dict[str, str]) -> str:

@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from rsc_portal.backend import ApiError
-from rsc_portal.incidents import deadlines, forms, vocabulary
+from rsc_portal.incidents import deadlines, forms
 from rsc_portal.security.deps import Officer
 from rsc_portal.security.session import PortalSession
 from rsc_portal.templating import render
@@ -87,9 +87,9 @@ async def incident_list(
     types = await _types(request, session)
     codes = [t["code"] for t in types]
     filters = {
-        "status": status if status in vocabulary.STATUSES else "",
+        "status": status if status in forms.STATUSES else "",
         "type": type if type in codes else "",
-        "severity": severity if severity in vocabulary.SEVERITIES else "",
+        "severity": severity if severity in forms.SEVERITIES else "",
         "grant_reference": grant_reference.strip(),
         "deadline": deadline if deadline in DEADLINE_FILTERS else "",
         "exercise": exercise if exercise in ("true", "false") else "",
@@ -123,8 +123,8 @@ async def incident_list(
         "filters": filters,
         "query": query,
         "types": types,
-        "statuses": vocabulary.STATUSES,
-        "severities": vocabulary.SEVERITIES,
+        "statuses": forms.STATUSES,
+        "severities": forms.SEVERITIES,
         "overdue_count": sum(r["deadline"].state == "overdue" for r in rows),
         "due_soon_count": sum(r["deadline"].state == "due_soon" for r in rows),
         "scanned_all": scanned_all,
@@ -163,7 +163,7 @@ async def _new_form(
 ) -> Response:
     context = {
         "types": await _types(request, session),
-        "severities": vocabulary.SEVERITIES,
+        "severities": forms.SEVERITIES,
         "values": values,
         "errors": errors or {},
     }
@@ -243,9 +243,9 @@ async def _incident_context(request: Request, session: PortalSession, incident_i
         "measure_deadlines": by_measure,
         "next_measure_statuses": {str(m.get("id")): list(m.get("next_statuses") or []) for m in measures},
         "timeline": list(reversed(incident.get("timeline") or [])),
-        "severities": vocabulary.SEVERITIES,
-        "measure_kinds": vocabulary.MEASURE_KINDS,
-        "evidence_kinds": vocabulary.EVIDENCE_KINDS,
+        "severities": forms.SEVERITIES,
+        "measure_kinds": forms.MEASURE_KINDS,
+        "evidence_kinds": forms.EVIDENCE_KINDS,
         "today": date.today().isoformat(),
         "posted": forms.Posted(),
         "errors": {},
@@ -339,7 +339,7 @@ def _simple(form_name: str, api: str, build: Callable[[FormData], Any], anchor: 
 
 def _measure_kinds(form: FormData) -> list[str]:
     """The chosen measure kinds in the order sent (the API's `/measures/<i>` pointers count them)."""
-    return [k for k in dict.fromkeys(form.getlist("kind")) if isinstance(k, str) and k in vocabulary.MEASURE_KINDS]
+    return [k for k in dict.fromkeys(form.getlist("kind")) if isinstance(k, str) and k in forms.MEASURE_KINDS]
 
 
 _ACTIONS = (
