@@ -137,6 +137,10 @@ def analyse(subs: list[Submission], events: list[Any], window_start: float, wind
     cased = [min(x.broker_ts for x in screened[p]) - s.sent_wall for p, s in accepted.items()
              if screened[p] and not cleared[p]]  # fmt: skip
     verdict_times = sorted(min(x.broker_ts for x in screened[p]) for p in accepted if screened[p])
+    # submissions the client saw fail, by cause; and those the server committed anyway (screened by the end
+    # of the drain, which waits for the accepted ones only, so this is a lower bound)
+    failed = [s for s in subs if not s.accepted]
+    screened_any = {e.proposal_id for e in events if e.event_type == "appraisal.screened"}
     in_window = [t for t in verdict_times if t <= window_end]
     last = verdict_times[-1] if verdict_times else window_end
     return {
@@ -155,6 +159,8 @@ def analyse(subs: list[Submission], events: list[Any], window_start: float, wind
         "rate_overall": len(verdict_times) / max(1e-9, last - window_start),
         "backlog_cleared_after": max(0.0, last - window_end),
         "submit_p99": percentile([s.latency for s in subs if s.accepted], 99),
+        "refused": dict(collections.Counter(s.error or f"HTTP {s.status}" for s in failed)),
+        "refused_but_screened": sum(1 for s in failed if s.draft.id in screened_any),
         "auto_mean": statistics.fmean(auto) if auto else None,
     }
 
@@ -203,6 +209,10 @@ def render(args: argparse.Namespace, stats: dict[str, Any], cpu: dict[str, Any],
           f"≥ {stats['submitted'] / args.duration:.1f} (offered mean)", "")  # fmt: skip
     t.add("backlog gone after the window", secs(stats["backlog_cleared_after"]), "-", "")
     t.add("intake submit p99 (same run)", secs(stats["submit_p99"]), "see intake-surge", "")
+    causes = ", ".join(f"{cause}: {n}" for cause, n in sorted(stats["refused"].items(), key=lambda kv: -kv[1]))
+    refused = sum(stats["refused"].values())
+    t.add("submissions failed at the client (cause) / screened anyway",
+          f"{refused}{f' ({causes})' if causes else ''} / {stats['refused_but_screened']}", "-", "")  # fmt: skip
     lines += t.render()
     lines += ["", "CPU by component during the window (cores):", "", *cpu_table(cpu), ""]
     return "\n".join(lines)
