@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
-from rsc_common.db.upsert import insert as pg_insert
 from rsc_common.db.upsert import upsert_statement
 from rsc_common.events import EventEnvelope, database_only
 from rsc_common.events.types import (
@@ -54,8 +53,9 @@ def upsert_fact(session: Session, proposal_id: uuid.UUID, version: int, **values
 @database_only
 def on_call_opened(session: Session, _e: EventEnvelope, data: CallOpened) -> None:
     values = {"identifier": data.identifier, "programme": data.programme_name, "closes_at": data.closes_at}
-    statement = pg_insert(CallFact.__table__).values(call_id=data.call_id, **values)
-    session.execute(statement.on_conflict_do_update(index_elements=["call_id"], set_=values))
+    session.execute(
+        upsert_statement(CallFact.__table__, ("call_id",), tuple(values)), {"call_id": data.call_id, **values}
+    )
 
 
 @database_only
