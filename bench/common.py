@@ -211,6 +211,8 @@ class EventCollector:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ready = threading.Event()
+        self._polling = threading.Event()
+        self._polling.set()
         self._thread = threading.Thread(target=self._run, name="bench-kafka", daemon=True)
 
     def start(self, timeout: float = 60) -> None:
@@ -222,7 +224,16 @@ class EventCollector:
 
     def stop(self) -> None:
         self._stop.set()
+        self._polling.set()
         self._thread.join(30)
+
+    def pause(self) -> None:
+        """Stop polling until `resume` (the partitions stay assigned, nothing is skipped); `received_at` of
+        the events read afterwards is then when they were read, not when they were published."""
+        self._polling.clear()
+
+    def resume(self) -> None:
+        self._polling.set()
 
     def snapshot(self) -> list[SeenEvent]:
         with self._lock:
@@ -259,6 +270,8 @@ class EventCollector:
         self._ready.set()
         try:
             while not self._stop.is_set():
+                if not self._polling.wait(0.1):
+                    continue
                 batches = consumer.poll(timeout_ms=100)
                 now = time.time()
                 got: list[SeenEvent] = []

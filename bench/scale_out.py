@@ -59,6 +59,7 @@ from bench.common import (
     write_section,
 )
 from bench.intake_surge import Draft, Submission
+from bench.rawhttp import Response as RawResponse
 
 SECTION = "scale-out"
 MAIL_INDEX = rp.DATA / "mail" / "index.jsonl"
@@ -88,15 +89,34 @@ class ScaleOutIntake(CaseworkIntake):
     def __init__(self, args: argparse.Namespace, balancer: rp.Balancer) -> None:
         super().__init__(args)
         self.balancer = balancer
+        # Submissions go through httpx here (the balancer retries on another replica). Sharded because
+        # httpcore re-scans every connection and request of a pool on each request start and end (O(n)
+        # per call): with thousands in flight in one pool that blocks the event loop for seconds.
+        self.shards = [
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(args.timeout, connect=10),
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=None, keepalive_expiry=3.0),
+            )
+            for _ in range(64)
+        ]
+        self._next = 0
+
+    async def close(self) -> None:
+        await super().close()
+        for client in self.shards:
+            await client.aclose()
 
     async def submit(self, sub: LbSubmission) -> None:  # type: ignore[override]
         headers = {**self.tokens.header, "Idempotency-Key": str(uuid.uuid4())}  # the same on every retry
 
-        async def send(client: httpx.AsyncClient) -> httpx.Response:
+        async def send(_raw: object) -> RawResponse:
+            # through the balancer's httpx client (retries on another replica), not intake's RawClient
+            self._next += 1
+            client = self.shards[self._next % len(self.shards)]
             response, sub.attempts, sub.retry_errors = await self.balancer.request(
                 client, "POST", f"/v1/proposals/{sub.draft.id}/submit", attempts=self.args.attempts, headers=headers
             )
-            return response
+            return RawResponse(response.status_code, {}, response.content)
 
         await self.timed(sub, send)
 
@@ -338,7 +358,7 @@ class Bench:
         meter = StackCpuMeter(interval=1.0)
         meter.start()
         reads = {s: collections.Counter() for s in rp.SERVICES if s != "intake"}
-        client = self.intake.clients[-1]
+        client = self.intake.http
         readers = [asyncio.create_task(read_load(self.balancers[s], client, args.read_rate, reads[s])) for s in reads]
         print(f"{label}: {len(drafts)} submissions over {args.duration:.0f} s", flush=True)
         window_start = time.time()

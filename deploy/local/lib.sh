@@ -82,6 +82,34 @@ start_supervised() {
     supervise "$@"
 }
 
+# The CPU priority (nice value, 0-19) of the stack's background work: the Temporal server and the
+# workers of appraisal, monitoring and notifications. On one machine everything shares the cores,
+# and at a call deadline the applicants' requests must be answered first: the APIs, PostgreSQL,
+# Kafka, Keycloak and intake's worker (its outbox relay publishes the submissions) keep the normal
+# priority; screening, counting and notifying take the CPU that is left and catch up after the
+# surge (their input waits durably in Kafka). Kubernetes gives each its own CPU requests instead
+# (deploy/k8s), so it does not use this. 0 turns it off.
+RSC_BACKGROUND_NICE="${RSC_BACKGROUND_NICE:-19}"
+
+# background_priority NAME: lower the CPU priority of a process group started by start_bg. Two knobs,
+# because Linux's autogroup scheduling (on by default on desktop and many server kernels) shares the
+# CPU between sessions first and applies a process's nice value only inside its own session, and
+# start_bg gives every daemon a session of its own (setsid): so the session's autogroup gets the
+# nice value too (/proc/PID/autogroup), and the processes get it for kernels without autogroups.
+# Children started later (a supervised worker's restarts) inherit both.
+background_priority() {
+  local p n=$RSC_BACKGROUND_NICE
+  p="$(pid_of "$1")"
+  [[ -n $p && $n != 0 ]] || return 0
+  # start_bg returns before its child has called setsid, and setsid starts a new autogroup: wait for it
+  for _ in $(seq 1 50); do
+    [[ "$(ps -o sid= -p "$p" 2>/dev/null | tr -d ' ')" == "$p" ]] && break
+    sleep 0.1
+  done
+  renice -n "$n" -g "$p" >/dev/null 2>&1 || true
+  if [[ -w /proc/$p/autogroup ]]; then echo "$n" >"/proc/$p/autogroup" 2>/dev/null || true; fi
+}
+
 # stop_bg NAME: TERM the process group (start_bg made the recorded pid its leader, so this reaches
 # every process it started, e.g. uvicorn's worker processes), wait up to 30 s for the whole group,
 # then KILL what is left. The group is stopped even if its leader already died (orphaned workers

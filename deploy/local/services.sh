@@ -91,7 +91,12 @@ start() {
       require_free_port "${PORT[$s]}" "$s API"
       start_bg "$s-api" "$BIN/rsc-$s" api
     fi
-    for w in $(worker_names "$s"); do is_running "$w" || start_supervised "$w" "$BIN/rsc-$s" worker; done
+    for w in $(worker_names "$s"); do
+      is_running "$w" && continue
+      start_supervised "$w" "$BIN/rsc-$s" worker
+      # intake's worker publishes the submissions (outbox relay): normal priority (lib.sh)
+      [[ $s == intake ]] || background_priority "$w"
+    done
   done
   if ! is_running portal; then
     require_free_port "$RSC_PORTAL_PORT" "portal"
