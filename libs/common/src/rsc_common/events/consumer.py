@@ -198,18 +198,25 @@ class EventConsumer:
 
     def _decode(self, record: ConsumerRecord) -> tuple[EventEnvelope, EventData] | None:
         """The envelope and its validated payload; None when dead-lettered or not this group's business."""
+        if (header_type := _event_type_header(record)) is not None and not self._wants(header_type):
+            # the relay names the type in a header: most records of a shared topic are another group's
+            # business, and are skipped without parsing their envelope
+            return None
         try:
             envelope = EventEnvelope.from_bytes(record.value)
         except Exception as exc:
             self._dead_letter(record, f"undecodable envelope: {exc}", attempts=1)
             return None
-        if envelope.type not in self.handlers and envelope.type not in self.batch_handlers:
+        if not self._wants(envelope.type):
             return None  # another consumer's business
         try:
             return envelope, parse_data(envelope)
         except Exception as exc:
             self._dead_letter(record, f"payload does not match {envelope.type} v{envelope.schema_version}: {exc}", 1)
             return None
+
+    def _wants(self, event_type: str) -> bool:
+        return event_type in self.handlers or event_type in self.batch_handlers
 
     @contextmanager
     def _record_span(self, record: ConsumerRecord, envelope: EventEnvelope) -> Iterator[None]:
@@ -343,3 +350,11 @@ class EventConsumer:
         ]
         # Block until the broker has it: the offset is committed right after.
         self.dlt_producer.send(topic, key=record.key, value=record.value, headers=headers).get(timeout=60)
+
+
+def _event_type_header(record: ConsumerRecord) -> str | None:
+    """The `event_type` header the outbox relay sets (None for a record without it)."""
+    for key, value in record.headers or ():
+        if key == "event_type":
+            return value.decode(errors="replace")
+    return None
