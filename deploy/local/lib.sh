@@ -82,23 +82,25 @@ start_supervised() {
     supervise "$@"
 }
 
-# The CPU priority (nice value, 0-19) of the stack's background work: the Temporal server and the
-# workers of appraisal, monitoring and notifications. On one machine everything shares the cores,
-# and at a call deadline the applicants' requests must be answered first: the APIs, PostgreSQL,
-# Kafka, Keycloak and intake's worker (its outbox relay publishes the submissions) keep the normal
-# priority; screening, counting and notifying take the CPU that is left and catch up after the
-# surge (their input waits durably in Kafka). Kubernetes gives each its own CPU requests instead
-# (deploy/k8s), so it does not use this. 0 turns it off.
-RSC_BACKGROUND_NICE="${RSC_BACKGROUND_NICE:-19}"
+# CPU priorities (nice values, 0-19, 0 = normal) of the stack's background work. On one machine
+# everything shares the cores, and at a call deadline the applicants' requests come first: the APIs,
+# PostgreSQL, Kafka, Keycloak and intake's worker (its outbox relay publishes the submissions) keep
+# the normal priority. Next comes screening (the Temporal server and the appraisal workers), then
+# what can wait longest (the monitoring and notifications workers: audit entries, report counts and
+# e-mail). Under a surge each tier takes the CPU the tiers before it leave and catches up afterwards
+# (its input waits durably in Kafka); on an idle machine the values change nothing. Kubernetes gives
+# each Deployment its own CPU requests instead (deploy/k8s), so it does not use these.
+RSC_SCREENING_NICE="${RSC_SCREENING_NICE:-10}"
+RSC_DEFERRED_NICE="${RSC_DEFERRED_NICE:-19}"
 
-# background_priority NAME: lower the CPU priority of a process group started by start_bg. Two knobs,
-# because Linux's autogroup scheduling (on by default on desktop and many server kernels) shares the
-# CPU between sessions first and applies a process's nice value only inside its own session, and
-# start_bg gives every daemon a session of its own (setsid): so the session's autogroup gets the
-# nice value too (/proc/PID/autogroup), and the processes get it for kernels without autogroups.
-# Children started later (a supervised worker's restarts) inherit both.
+# background_priority NAME NICE: lower the CPU priority of a process group started by start_bg. Two
+# knobs, because Linux's autogroup scheduling (on by default on desktop and many server kernels)
+# shares the CPU between sessions first and applies a process's nice value only inside its own
+# session, and start_bg gives every daemon a session of its own (setsid): so the session's autogroup
+# gets the nice value too (/proc/PID/autogroup), and the processes get it for kernels without
+# autogroups. Children started later (a supervised worker's restarts) inherit both.
 background_priority() {
-  local p n=$RSC_BACKGROUND_NICE
+  local p n=$2
   p="$(pid_of "$1")"
   [[ -n $p && $n != 0 ]] || return 0
   # start_bg returns before its child has called setsid, and setsid starts a new autogroup: wait for it

@@ -94,8 +94,11 @@ start() {
     for w in $(worker_names "$s"); do
       is_running "$w" && continue
       start_supervised "$w" "$BIN/rsc-$s" worker
-      # intake's worker publishes the submissions (outbox relay): normal priority (lib.sh)
-      [[ $s == intake ]] || background_priority "$w"
+      # lib.sh: intake's worker (outbox relay of the submissions) keeps the normal priority
+      case $s in
+        appraisal) background_priority "$w" "$RSC_SCREENING_NICE" ;;
+        monitoring | notifications) background_priority "$w" "$RSC_DEFERRED_NICE" ;;
+      esac
     done
   done
   if ! is_running portal; then

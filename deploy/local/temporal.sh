@@ -27,7 +27,7 @@ start() {
     --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
     --search-attribute RscProposalId=Keyword --search-attribute RscCaseState=Keyword \
     --search-attribute RscRiskLevel=Keyword
-  background_priority temporal  # lib.sh: the workflow engine is background work
+  background_priority temporal "$RSC_SCREENING_NICE"  # lib.sh: screening's workflow engine
   wait_for temporal 60 health
   log "temporal ready on 127.0.0.1:$RSC_TEMPORAL_PORT (UI http://127.0.0.1:$RSC_TEMPORAL_UI_PORT)"
 }

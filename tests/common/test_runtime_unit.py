@@ -47,3 +47,22 @@ def test_kafka_clients_authenticate_with_the_configured_sasl_user() -> None:
     assert "s3cret" not in repr(scram)
     with pytest.raises(ValidationError):
         KafkaSettings(security_protocol="SASL_PLAINTEXT", sasl_mechanism="SCRAM-SHA-512")
+
+
+def test_handlers_wait_for_the_workers_temporal_client_as_a_transient_failure(monkeypatch) -> None:
+    import concurrent.futures
+
+    from rsc_common import runtime
+    from rsc_common.events.consumer import TransientError
+
+    pending: concurrent.futures.Future = concurrent.futures.Future()
+    monkeypatch.setattr(runtime, "_worker_client", pending)
+    with pytest.raises(TransientError, match="not polling"):
+        runtime.worker_bridge(timeout=0.01)
+    loop, client = asyncio.new_event_loop(), object()
+    pending.set_result((loop, client))
+    bridge = runtime.worker_bridge(timeout=0.01)
+    assert bridge.client is client
+    bridge.close()  # attached: leaves the worker's loop alone
+    assert not loop.is_closed()
+    loop.close()

@@ -9,6 +9,7 @@ Every part is stateless; run as many replicas as needed.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import signal
 import threading
@@ -21,10 +22,29 @@ from temporalio.worker import Worker
 
 from rsc_common.db import ensure_schema_at_head
 from rsc_common.events import BatchHandler, ConsumerConfig, EventConsumer, Handler, OutboxRelay, make_producer
+from rsc_common.events.consumer import TransientError
 from rsc_common.settings import ServiceSettings
-from rsc_common.temporal import connect
+from rsc_common.temporal import TemporalBridge, connect
 
 log = logging.getLogger(__name__)
+
+# The running worker's loop and Temporal client, once its Temporal worker polls (one worker per process).
+_worker_client: concurrent.futures.Future[tuple[asyncio.AbstractEventLoop, Client]] = concurrent.futures.Future()
+
+
+def worker_bridge(timeout: float = 60) -> TemporalBridge:
+    """A `TemporalBridge` on this worker process's own Temporal client and loop, for its Kafka handlers.
+
+    Sharing the worker's connection is what eager workflow start needs: the server then hands a new
+    workflow's first task to this process in the answer to the start, instead of queueing it for the
+    next poll (one matching round trip and one persistence write less per workflow on the server).
+    Waits for the worker to poll; a worker that does not come up in time is a transient failure (the
+    Kafka handler is retried)."""
+    try:
+        loop, client = _worker_client.result(timeout)
+    except concurrent.futures.TimeoutError:
+        raise TransientError(f"the Temporal worker of this process is not polling after {timeout} s") from None
+    return TemporalBridge.attached(loop, client)
 
 
 @dataclass
@@ -51,7 +71,9 @@ class WorkerSpec:
 
 
 def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migrations_dir) -> None:
+    global _worker_client
     ensure_schema_at_head(engine, migrations_dir)
+    _worker_client = concurrent.futures.Future()
     stop = threading.Event()
     threads: list[threading.Thread] = []
     kafka = settings.kafka
@@ -133,6 +155,7 @@ async def _run_temporal(
         worker = spec.temporal_worker(client)
         async with worker:
             log.info("temporal worker polling %s", worker.task_queue)
+            _worker_client.set_result((loop, client))
             await stopped.wait()
     if supervisor.done():
         supervisor.result()  # re-raises WorkerThreadDied

@@ -95,9 +95,20 @@ class TemporalBridge:
 
     def __init__(self, settings: TemporalSettings) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="temporal-bridge", daemon=True)
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._loop.run_forever, name="temporal-bridge", daemon=True
+        )
         self._thread.start()
         self.client: Client = self._submit(connect(settings), otel_context.get_current())
+
+    @classmethod
+    def attached(cls, loop: asyncio.AbstractEventLoop, client: Client) -> TemporalBridge:
+        """A bridge onto a loop that runs already with its connected client (a worker process's Temporal
+        worker, `rsc_common.runtime.worker_bridge`): a workflow started through it with
+        `request_eager_start` gets its first task handed to that worker in the start's answer."""
+        bridge = cls.__new__(cls)
+        bridge._loop, bridge._thread, bridge.client = loop, None, client
+        return bridge
 
     def _submit(self, coro: Coroutine[Any, Any, T], ctx: otel_context.Context, timeout: float = 60) -> T:
         async def with_context() -> T:
@@ -119,6 +130,8 @@ class TemporalBridge:
             raise translated from exc
 
     def close(self) -> None:
+        if self._thread is None:  # attached: the loop is its owner's
+            return
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
 

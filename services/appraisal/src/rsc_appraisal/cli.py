@@ -20,10 +20,10 @@ from rsc_appraisal.sla.worker import WORKFLOWS as SLA_WORKFLOWS
 from rsc_appraisal.sla.worker import sla_activities
 from rsc_appraisal.sla.worker import task_queue as temporal_task_queue
 from rsc_common.events import topics
-from rsc_common.runtime import ConsumerSpec, WorkerSpec
+from rsc_common.runtime import ConsumerSpec, WorkerSpec, worker_bridge
 from rsc_common.service import ServiceDefinition
 from rsc_common.service import main as run
-from rsc_common.temporal import TemporalBridge, workflow_runner
+from rsc_common.temporal import workflow_runner
 
 
 def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Client], Worker]:
@@ -46,7 +46,8 @@ def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Cl
 
 
 def worker(settings: AppraisalSettings, engine: Engine) -> WorkerSpec:
-    gateway = AppraisalGateway(lambda: TemporalBridge(settings.temporal), temporal_task_queue(settings))
+    # the handlers start workflows through this process's own worker client: eager start (runtime.worker_bridge)
+    gateway = AppraisalGateway(worker_bridge, temporal_task_queue(settings), eager=True)
     return WorkerSpec(
         relay=True,
         consumers=[

@@ -25,9 +25,12 @@ from rsc_common.temporal import TemporalBridge, signal_if_running
 
 
 async def start_appraisal(
-    client: Client, proposal_id: uuid.UUID, version: int, *, task_queue: str
+    client: Client, proposal_id: uuid.UUID, version: int, *, task_queue: str, eager: bool = False
 ) -> WorkflowHandle[AppraisalWorkflow, CaseView]:
-    """Start the version's workflow; one that runs or ran already is returned instead (redelivery-safe)."""
+    """Start the version's workflow; one that runs or ran already is returned instead (redelivery-safe).
+
+    `eager`: ask the server to hand the first workflow task to a worker of `client` itself (the worker
+    process's own client); without such a worker the start is an ordinary one."""
     workflow_id = appraisal_workflow_id(proposal_id, version)
     try:
         return await client.start_workflow(
@@ -37,6 +40,7 @@ async def start_appraisal(
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            request_eager_start=eager,
         )
     except WorkflowAlreadyStartedError:
         return client.get_workflow_handle_for(AppraisalWorkflow.run, workflow_id)
@@ -49,11 +53,12 @@ def appraisal_handle(client: Client, proposal_id: uuid.UUID | str, version: int)
 class AppraisalGateway:
     """What the Kafka handlers (synchronous, in consumer threads) need from Temporal."""
 
-    def __init__(self, connect: Callable[[], TemporalBridge], task_queue: str) -> None:
+    def __init__(self, connect: Callable[[], TemporalBridge], task_queue: str, *, eager: bool = False) -> None:
         self._connect = connect  # connected on first use, in the consumer thread, not at process start
         self._bridge: TemporalBridge | None = None
         self._lock = threading.Lock()
         self._task_queue = task_queue
+        self._eager = eager  # `connect` gives the client of a worker polling `task_queue` (see start_appraisal)
 
     @property
     def bridge(self) -> TemporalBridge:
@@ -71,7 +76,7 @@ class AppraisalGateway:
 
         async def start(client: Client, proposal_id: uuid.UUID, version: int) -> None:
             async with gate:
-                await start_appraisal(client, proposal_id, version, task_queue=self._task_queue)
+                await start_appraisal(client, proposal_id, version, task_queue=self._task_queue, eager=self._eager)
 
         async def start_all(client: Client) -> None:
             await asyncio.gather(*(start(client, p, v) for p, v in versions))
