@@ -92,7 +92,6 @@ def add_load_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--partners-max", type=int, default=8)
     p.add_argument("--prep-concurrency", type=int, default=8)
     p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--client-shards", type=int, default=64)
     p.add_argument("--seed", type=int, default=2028)
 
 
