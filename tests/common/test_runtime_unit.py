@@ -66,3 +66,18 @@ def test_handlers_wait_for_the_workers_temporal_client_as_a_transient_failure(mo
     bridge.close()  # attached: leaves the worker's loop alone
     assert not loop.is_closed()
     loop.close()
+
+
+def test_a_bridge_on_a_closed_worker_loop_fails_transiently() -> None:
+    from rsc_common.events.consumer import TransientError
+    from rsc_common.temporal import TemporalBridge
+
+    loop = asyncio.new_event_loop()
+    bridge = TemporalBridge.attached(loop, object())  # type: ignore[arg-type]
+    loop.close()
+
+    async def never(_client) -> None:
+        raise AssertionError("must not run")
+
+    with pytest.raises(TransientError, match="loop is closed"):
+        bridge.call(never)

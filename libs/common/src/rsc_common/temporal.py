@@ -111,6 +111,10 @@ class TemporalBridge:
         return bridge
 
     def _submit(self, coro: Coroutine[Any, Any, T], ctx: otel_context.Context, timeout: float = 60) -> T:
+        if self._loop.is_closed():  # an attached bridge whose worker is shutting down: try again later
+            coro.close()
+            raise TransientError("the Temporal client's event loop is closed (the worker is stopping)")
+
         async def with_context() -> T:
             token = otel_context.attach(ctx)
             try:
