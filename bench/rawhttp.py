@@ -81,9 +81,12 @@ class RawClient:
 
     async def _acquire(self) -> _Connection:
         now = time.monotonic()
+        # the oldest idle connections are at the front: close the expired ones
+        while self._idle and now - self._idle[0].idle_since >= self.keepalive_expiry:
+            self._idle.pop(0).writer.close()
         while self._idle:
             conn = self._idle.pop()  # the most recently used one
-            if now - conn.idle_since < self.keepalive_expiry and not conn.reader.at_eof():
+            if not conn.reader.at_eof():
                 return conn
             conn.writer.close()
         async with asyncio.timeout(self.connect_timeout):
@@ -96,6 +99,8 @@ class RawClient:
             raw = await reader.readuntil(b"\r\n\r\n")
         except asyncio.IncompleteReadError as exc:
             raise ServerDisconnected("server disconnected without sending a response") from exc
+        except asyncio.LimitOverrunError as exc:
+            raise ProtocolError("response headers longer than the stream limit") from exc
         except ConnectionError as exc:
             raise ServerDisconnected(str(exc)) from exc
         lines = raw[:-4].split(b"\r\n")
@@ -109,10 +114,18 @@ class RawClient:
         if b"transfer-encoding" in headers:
             raise ProtocolError(f"unsupported transfer-encoding {headers[b'transfer-encoding']!r}")
         try:
-            body = await reader.readexactly(int(headers.get(b"content-length", b"0")))
+            status = int(parts[1])
+            # no body by definition: 1xx, 204, 304; anything else must say how long it is
+            length = 0 if status < 200 or status in (204, 304) else int(headers[b"content-length"])
+        except (KeyError, ValueError) as exc:
+            raise ProtocolError(f"no usable status or Content-Length in {lines[0][:80]!r}") from exc
+        try:
+            body = await reader.readexactly(length)
         except asyncio.IncompleteReadError as exc:
             raise ServerDisconnected("server disconnected in the middle of the body") from exc
-        return Response(int(parts[1]), headers, body)
+        except ConnectionError as exc:
+            raise ServerDisconnected(str(exc)) from exc
+        return Response(status, headers, body)
 
     async def aclose(self) -> None:
         while self._idle:

@@ -108,8 +108,16 @@ background_priority() {
     [[ "$(ps -o sid= -p "$p" 2>/dev/null | tr -d ' ')" == "$p" ]] && break
     sleep 0.1
   done
-  renice -n "$n" -g "$p" >/dev/null 2>&1 || true
-  if [[ -w /proc/$p/autogroup ]]; then echo "$n" >"/proc/$p/autogroup" 2>/dev/null || true; fi
+  # --priority: an absolute value (newer util-linux reads -n as relative under POSIXLY_CORRECT)
+  renice --priority "$n" -g "$p" >/dev/null 2>&1 || log "could not lower the priority of $1 (nice $n)"
+  [[ -w /proc/$p/autogroup ]] || return 0
+  # Linux accepts one autogroup change per 100 ms from an unprivileged user: retry until it reads back
+  for _ in $(seq 1 20); do
+    echo "$n" >"/proc/$p/autogroup" 2>/dev/null || true
+    [[ "$(cat "/proc/$p/autogroup" 2>/dev/null)" == *" nice $n" ]] && return 0
+    sleep 0.1
+  done
+  log "could not set the autogroup priority of $1 (nice $n): it shares the CPU like the rest of the stack"
 }
 
 # stop_bg NAME: TERM the process group (start_bg made the recorded pid its leader, so this reaches

@@ -81,3 +81,23 @@ def test_a_bridge_on_a_closed_worker_loop_fails_transiently() -> None:
 
     with pytest.raises(TransientError, match="loop is closed"):
         bridge.call(never)
+
+
+async def test_handlers_waiting_for_a_worker_that_never_polled_give_up_when_it_stops(monkeypatch) -> None:
+    import concurrent.futures
+    import types
+
+    from rsc_common import runtime
+    from rsc_common.events.consumer import TransientError
+
+    async def unreachable(_settings) -> None:
+        raise ConnectionError("Temporal unreachable")
+
+    monkeypatch.setattr(runtime, "_worker_client", concurrent.futures.Future())
+    monkeypatch.setattr(runtime, "connect", unreachable)
+    spec = runtime.WorkerSpec(relay=False, temporal_worker=lambda client: None)  # type: ignore[arg-type,return-value]
+    settings = types.SimpleNamespace(temporal=None)
+    with pytest.raises(ConnectionError):
+        await runtime._run_temporal(settings, spec, threading.Event(), [])  # type: ignore[arg-type]
+    with pytest.raises(TransientError, match="stopping"):
+        runtime.worker_bridge(timeout=5)

@@ -4,6 +4,7 @@ because with autogroup scheduling a plain nice value only counts inside its own 
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -44,7 +45,5 @@ def test_a_background_daemon_gets_the_nice_value_for_itself_and_its_session(tmp_
 
 
 def test_zero_leaves_the_priority_alone(tmp_path: Path) -> None:
-    out = run(tmp_path, "0")
-    assert out["nice"] == "0"
-    if "autogroup" in out:
-        assert out["autogroup"].endswith(" nice 0"), out["autogroup"]
+    inherited = str(os.nice(0))  # whatever this test runs at: the daemon keeps it
+    assert run(tmp_path, "0")["nice"] == inherited

@@ -1,6 +1,6 @@
 """Eager workflow start on the real Temporal dev server: the appraisal worker process starts a version's
-workflow through its own worker's client (`rsc_common.runtime.worker_bridge`), and the server hands the
-first workflow task back in the start's answer instead of queueing it for a poll."""
+workflow through its own worker's client (as `rsc_common.runtime.worker_bridge` gives its Kafka handlers),
+and the server hands the first workflow task back in the start's answer instead of queueing it for a poll."""
 
 from __future__ import annotations
 
@@ -30,6 +30,6 @@ async def test_a_start_is_eager_only_through_the_client_of_a_polling_worker(thro
         assert await cases.wait_for(lambda actions: actions == ["auto_clear"]) == ["auto_clear"]
         # a redelivered event starts nothing new (same workflow id, USE_EXISTING)
         again = await start_appraisal(starter, proposal_id, 1, task_queue=task_queue, eager=True)
-        assert again.id == handle.id
+        assert (again.id, again.result_run_id) == (handle.id, handle.result_run_id)
         assert cases.screen_calls == 1
         await handle.terminate("test done")

@@ -13,6 +13,7 @@ import concurrent.futures
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,7 +42,7 @@ def worker_bridge(timeout: float = 60) -> TemporalBridge:
     Waits for the worker to poll; a worker that does not come up in time is a transient failure (the
     Kafka handler is retried)."""
     try:
-        loop, client = _worker_client.result(timeout)
+        loop, client = _worker_client.result(timeout)  # TransientError if the worker stopped before polling
     except concurrent.futures.TimeoutError:
         raise TransientError(f"the Temporal worker of this process is not polling after {timeout} s") from None
     return TemporalBridge.attached(loop, client)
@@ -118,6 +119,13 @@ def run_worker(settings: ServiceSettings, engine: Engine, spec: WorkerSpec, migr
         log.info("worker stopped")
 
 
+def _join(threads: list[threading.Thread], timeout: float) -> None:
+    """Join the threads within `timeout` seconds in all (a stuck one is left to the process exit)."""
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
 class WorkerThreadDied(RuntimeError):
     pass
 
@@ -151,12 +159,23 @@ async def _run_temporal(
     if spec.temporal_worker is None:
         await stopped.wait()
     else:
-        client = await connect(settings.temporal)
-        worker = spec.temporal_worker(client)
-        async with worker:
-            log.info("temporal worker polling %s", worker.task_queue)
-            _worker_client.set_result((loop, client))
-            await stopped.wait()
+        try:
+            client = await connect(settings.temporal)
+            worker = spec.temporal_worker(client)
+            async with worker:
+                log.info("temporal worker polling %s", worker.task_queue)
+                _worker_client.set_result((loop, client))
+                await stopped.wait()
+                # The consumers may be starting workflows on this loop through `worker_bridge`: let them
+                # finish the record in hand while the client and the loop still run.
+                stop.set()
+                await asyncio.to_thread(_join, threads, 30)
+        except BaseException:
+            supervisor.cancel()
+            raise
+        finally:
+            if not _worker_client.done():  # never polled (e.g. Temporal unreachable): waiting handlers give up
+                _worker_client.set_exception(TransientError("the worker is stopping"))
     if supervisor.done():
         supervisor.result()  # re-raises WorkerThreadDied
     supervisor.cancel()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import threading
 from collections.abc import Callable, Coroutine
@@ -122,7 +123,10 @@ class TemporalBridge:
             finally:
                 otel_context.detach(token)
 
-        return asyncio.run_coroutine_threadsafe(with_context(), self._loop).result(timeout)
+        try:
+            return asyncio.run_coroutine_threadsafe(with_context(), self._loop).result(timeout)
+        except concurrent.futures.CancelledError:  # the loop's owner cancelled it on the way out
+            raise TransientError("the Temporal call was cancelled (the worker is stopping)") from None
 
     def call(self, fn: Callable[[Client], Coroutine[Any, Any, T]], timeout: float = 60) -> T:
         try:

@@ -355,6 +355,6 @@ class EventConsumer:
 def _event_type_header(record: ConsumerRecord) -> str | None:
     """The `event_type` header the outbox relay sets (None for a record without it)."""
     for key, value in record.headers or ():
-        if key == "event_type":
+        if key == "event_type" and value is not None:
             return value.decode(errors="replace")
     return None
