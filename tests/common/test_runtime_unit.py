@@ -63,6 +63,7 @@ def test_handlers_wait_for_the_workers_temporal_client_as_a_transient_failure(mo
     pending.set_result((loop, client))
     bridge = runtime.worker_bridge(timeout=0.01)
     assert bridge.client is client
+    assert bridge.shares_worker  # so the appraisal handlers ask for eager starts
     bridge.close()  # attached: leaves the worker's loop alone
     assert not loop.is_closed()
     loop.close()

@@ -92,7 +92,11 @@ class TemporalBridge:
 
     Owns an event loop in a daemon thread with one connected client. The caller's OpenTelemetry
     context is carried into the loop, so a workflow started here joins the caller's trace.
+    `shares_worker`: the client is the one a Temporal worker of this process polls with (`attached`),
+    so workflow starts may ask for eager start.
     """
+
+    shares_worker = False
 
     def __init__(self, settings: TemporalSettings) -> None:
         self._loop = asyncio.new_event_loop()
@@ -108,7 +112,7 @@ class TemporalBridge:
         worker, `rsc_common.runtime.worker_bridge`): a workflow started through it with
         `request_eager_start` gets its first task handed to that worker in the start's answer."""
         bridge = cls.__new__(cls)
-        bridge._loop, bridge._thread, bridge.client = loop, None, client
+        bridge._loop, bridge._thread, bridge.client, bridge.shares_worker = loop, None, client, True
         return bridge
 
     def _submit(self, coro: Coroutine[Any, Any, T], ctx: otel_context.Context, timeout: float = 60) -> T:

@@ -47,7 +47,7 @@ def temporal_worker(settings: AppraisalSettings, engine: Engine) -> Callable[[Cl
 
 def worker(settings: AppraisalSettings, engine: Engine) -> WorkerSpec:
     # the handlers start workflows through this process's own worker client: eager start (runtime.worker_bridge)
-    gateway = AppraisalGateway(worker_bridge, temporal_task_queue(settings), eager=True)
+    gateway = AppraisalGateway(worker_bridge, temporal_task_queue(settings))
     return WorkerSpec(
         relay=True,
         consumers=[

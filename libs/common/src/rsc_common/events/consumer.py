@@ -39,7 +39,7 @@ from sqlmodel import Session
 
 from rsc_common.db.upsert import insert
 from rsc_common.events.catalog import parse_data
-from rsc_common.events.envelope import EventData, EventEnvelope
+from rsc_common.events.envelope import EVENT_TYPE_HEADER, EventData, EventEnvelope
 from rsc_common.events.models import ProcessedEvent
 from rsc_common.events.topics import dead_letter_topic
 from rsc_common.telemetry import carrier_from_kafka_headers, context_from_carrier
@@ -353,8 +353,8 @@ class EventConsumer:
 
 
 def _event_type_header(record: ConsumerRecord) -> str | None:
-    """The `event_type` header the outbox relay sets (None for a record without it)."""
+    """The type header the outbox relay sets (None for a record without it)."""
     for key, value in record.headers or ():
-        if key == "event_type" and value is not None:
+        if key == EVENT_TYPE_HEADER and value is not None:
             return value.decode(errors="replace")
     return None

@@ -14,6 +14,10 @@ from typing import Any, ClassVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 ENVELOPE_VERSION = 1
+# Kafka headers the outbox relay sets on every record: consumers read the type to skip records that are
+# not theirs without parsing the envelope.
+EVENT_TYPE_HEADER = "event_type"
+EVENT_ID_HEADER = "event_id"
 
 
 class EventData(BaseModel):

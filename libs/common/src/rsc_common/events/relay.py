@@ -21,6 +21,7 @@ from sqlalchemy import Engine, Row, Text, bindparam, cast, delete, select, updat
 from sqlmodel import Session, col
 
 from rsc_common.db.types import utcnow
+from rsc_common.events.envelope import EVENT_ID_HEADER, EVENT_TYPE_HEADER
 from rsc_common.events.models import OutboxEvent
 from rsc_common.telemetry import context_from_carrier, current_trace_carrier, kafka_headers_from_carrier
 
@@ -74,8 +75,8 @@ class OutboxRelay:
                             value=row.payload.encode(),
                             headers=[
                                 *kafka_headers_from_carrier(current_trace_carrier()),
-                                ("event_type", row.event_type.encode()),
-                                ("event_id", str(row.id).encode()),
+                                (EVENT_TYPE_HEADER, row.event_type.encode()),
+                                (EVENT_ID_HEADER, str(row.id).encode()),
                             ],
                         )
                     )

@@ -53,12 +53,11 @@ def appraisal_handle(client: Client, proposal_id: uuid.UUID | str, version: int)
 class AppraisalGateway:
     """What the Kafka handlers (synchronous, in consumer threads) need from Temporal."""
 
-    def __init__(self, connect: Callable[[], TemporalBridge], task_queue: str, *, eager: bool = False) -> None:
+    def __init__(self, connect: Callable[[], TemporalBridge], task_queue: str) -> None:
         self._connect = connect  # connected on first use, in the consumer thread, not at process start
         self._bridge: TemporalBridge | None = None
         self._lock = threading.Lock()
         self._task_queue = task_queue
-        self._eager = eager  # `connect` gives the client of a worker polling `task_queue` (see start_appraisal)
 
     @property
     def bridge(self) -> TemporalBridge:
@@ -73,10 +72,11 @@ class AppraisalGateway:
     def start_many(self, versions: list[tuple[uuid.UUID, int]], concurrency: int = 16) -> None:
         """Start the versions' workflows concurrently (a start waits on the Temporal server's write)."""
         gate = asyncio.Semaphore(concurrency)
+        eager = self.bridge.shares_worker  # the worker process's own client: eager start (start_appraisal)
 
         async def start(client: Client, proposal_id: uuid.UUID, version: int) -> None:
             async with gate:
-                await start_appraisal(client, proposal_id, version, task_queue=self._task_queue, eager=self._eager)
+                await start_appraisal(client, proposal_id, version, task_queue=self._task_queue, eager=eager)
 
         async def start_all(client: Client) -> None:
             await asyncio.gather(*(start(client, p, v) for p, v in versions))
